@@ -1,0 +1,363 @@
+// Package ingest turns the lead units' files into the lake: every original archived by its
+// SHA-256, every row validated and pseudonymised, valid rows as typed Parquet, rejected ones in
+// the quarantine with their reasons, one report per file, and the manifest line that commits it.
+//
+// Crash safety: a file's Parquet is written under a temporary name and renamed; the manifest line
+// is written last and is the commit. A crash before it leaves files the next run deletes as
+// orphans before ingesting the file again, and readers only read files the manifest names, so
+// every file counts exactly once.
+package ingest
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/minsheng/minsheng"
+	"github.com/minsheng/minsheng/lake"
+)
+
+// Config is what an Ingester needs.
+type Config struct {
+	Dir      string
+	Registry *minsheng.Registry
+	County   *minsheng.County
+	Key      []byte           // the pseudonym key; LoadKey when nil
+	Location *time.Location   // the county's time zone: it decides the ingest date; Asia/Shanghai by default
+	Now      func() time.Time // for tests
+	Workers  int              // validating goroutines per file; the number of CPUs by default
+}
+
+// Ingester ingests the files of one data folder.
+type Ingester struct {
+	cfg    Config
+	layout lake.Layout
+}
+
+// New checks the configuration and prepares the data folder.
+func New(cfg Config) (*Ingester, error) {
+	if cfg.Dir == "" || cfg.Registry == nil || cfg.County == nil {
+		return nil, errors.New("ingest: Dir, Registry and County are required")
+	}
+	if cfg.Location == nil {
+		loc, err := time.LoadLocation("Asia/Shanghai")
+		if err != nil {
+			return nil, fmt.Errorf("ingest: time zone: %w", err)
+		}
+		cfg.Location = loc
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Workers <= 0 {
+		cfg.Workers = runtime.NumCPU()
+	}
+	l := lake.Layout{Dir: cfg.Dir}
+	for _, d := range []string{cfg.Dir, l.Inbox(), l.Archive(), l.Lake(), l.Quarantine(), l.Reports()} {
+		if err := os.MkdirAll(d, 0o700); err != nil {
+			return nil, fmt.Errorf("ingest: %w", err)
+		}
+	}
+	for _, s := range cfg.Registry.Sources {
+		if err := os.MkdirAll(filepath.Join(l.Inbox(), s.Code), 0o700); err != nil {
+			return nil, fmt.Errorf("ingest: %w", err)
+		}
+	}
+	if cfg.Key == nil {
+		k, err := LoadKey(l.KeyFile())
+		if err != nil {
+			return nil, err
+		}
+		cfg.Key = k
+	}
+	return &Ingester{cfg: cfg, layout: l}, nil
+}
+
+// Summary is what one run did.
+type Summary struct {
+	Reports  []lake.Report
+	Unknown  []string // inbox paths in no source's folder: left where they are
+	Skipped  int      // files already ingested, recognised by path, size and time without hashing
+	Duration time.Duration
+}
+
+// Run ingests every new file in the inbox. It fails only when the folder itself cannot be used;
+// a bad file is a report with status rejected.
+func (in *Ingester) Run(ctx context.Context) (*Summary, error) {
+	start := time.Now()
+	lk, err := lockDir(in.layout.LockFile(), false)
+	if err != nil {
+		return nil, err
+	}
+	defer lk.unlock()
+	st, err := in.recover()
+	if err != nil {
+		return nil, err
+	}
+	sum := &Summary{}
+	files, unknown, err := in.scan()
+	if err != nil {
+		return nil, err
+	}
+	sum.Unknown = unknown
+	for _, f := range files {
+		if err := ctx.Err(); err != nil {
+			return sum, err
+		}
+		rel := in.rel(f.path)
+		if e, ok := st.byPath[rel]; ok && e.Size == f.size && e.ModTime.Equal(f.mod) {
+			sum.Skipped++
+			continue
+		}
+		rep, err := in.ingest(ctx, st, f.source, f.path, filepath.Base(f.path), rel)
+		if err != nil {
+			return sum, err
+		}
+		sum.Reports = append(sum.Reports, *rep)
+	}
+	sum.Duration = time.Since(start)
+	return sum, nil
+}
+
+// IngestFile ingests one file for a source now (an upload), waiting for a running ingest to end.
+// name is the file's name as the person gave it; path is where its bytes are.
+func (in *Ingester) IngestFile(ctx context.Context, source, path, name string) (*lake.Report, error) {
+	if _, ok := in.cfg.Registry.Source(source); !ok {
+		return nil, minsheng.Errorf(minsheng.EINVALID, "未知的数据源“%s”", "unknown source %q", source)
+	}
+	lk, err := lockDir(in.layout.LockFile(), true)
+	if err != nil {
+		return nil, err
+	}
+	defer lk.unlock()
+	st, err := in.recover()
+	if err != nil {
+		return nil, err
+	}
+	return in.ingest(ctx, st, source, path, filepath.Base(name), "")
+}
+
+// state is the manifest as the run goes.
+type state struct {
+	bySHA  map[string]lake.Entry // committed: landed or rejected
+	byPath map[string]lake.Entry
+}
+
+// recover reads the manifest and removes what a crashed run left: temporary files, and Parquet
+// files no manifest line commits.
+func (in *Ingester) recover() (*state, error) {
+	entries, err := lake.ReadManifest(in.cfg.Dir)
+	if err != nil {
+		return nil, err
+	}
+	st := &state{bySHA: map[string]lake.Entry{}, byPath: map[string]lake.Entry{}}
+	keep := map[string]bool{}
+	for _, e := range entries {
+		if e.Status != lake.StatusDuplicate {
+			st.bySHA[e.SHA256] = e
+		}
+		if e.InboxPath != "" {
+			st.byPath[e.InboxPath] = e
+		}
+		keep[e.LakeFile], keep[e.QuarantineFile] = true, true
+	}
+	for _, root := range []string{in.layout.Lake(), in.layout.Quarantine(), in.layout.Archive(), in.layout.Reports()} {
+		err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() {
+				return err
+			}
+			name := d.Name()
+			orphan := strings.HasSuffix(name, ".partial") ||
+				(root == in.layout.Lake() || root == in.layout.Quarantine()) && !keep[in.rel(path)]
+			if orphan {
+				return os.Remove(path)
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, fmt.Errorf("ingest: recover: %w", err)
+		}
+	}
+	return st, nil
+}
+
+type inboxFile struct {
+	source, path string
+	size         int64
+	mod          time.Time
+}
+
+// scan lists the inbox: files under a source's folder (at any depth), and what is elsewhere.
+func (in *Ingester) scan() ([]inboxFile, []string, error) {
+	var files []inboxFile
+	var unknown []string
+	root := in.layout.Inbox()
+	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		name := d.Name()
+		if path != root && (strings.HasPrefix(name, ".") || strings.HasPrefix(name, "~$")) {
+			if d.IsDir() {
+				return filepath.SkipDir
+			}
+			return nil // hidden files and Excel's lock files
+		}
+		if d.IsDir() || !d.Type().IsRegular() {
+			return nil // links are not followed: a link could point anywhere on the machine
+		}
+		rel, _ := filepath.Rel(root, path)
+		parts := strings.Split(filepath.ToSlash(rel), "/")
+		if len(parts) < 2 {
+			unknown = append(unknown, "inbox/"+rel)
+			return nil
+		}
+		if _, ok := in.cfg.Registry.Source(parts[0]); !ok {
+			unknown = append(unknown, "inbox/"+filepath.ToSlash(rel))
+			return nil
+		}
+		info, err := d.Info()
+		if err != nil {
+			return err
+		}
+		files = append(files, inboxFile{source: parts[0], path: path, size: info.Size(), mod: info.ModTime().UTC()})
+		return nil
+	})
+	sort.Slice(files, func(i, j int) bool { return files[i].path < files[j].path })
+	return files, unknown, err
+}
+
+func (in *Ingester) rel(path string) string {
+	r, err := filepath.Rel(in.cfg.Dir, path)
+	if err != nil {
+		return path
+	}
+	return filepath.ToSlash(r)
+}
+
+// ingest handles one file from archive to commit.
+func (in *Ingester) ingest(ctx context.Context, st *state, source, path, name, inboxRel string) (*lake.Report, error) {
+	start := time.Now()
+	src, _ := in.cfg.Registry.Source(source)
+	now := in.cfg.Now().In(in.cfg.Location)
+	info, err := os.Stat(path)
+	if err != nil {
+		return nil, fmt.Errorf("ingest: %w", err)
+	}
+	sha, validUTF8, err := in.archive(path, name)
+	if err != nil {
+		return nil, err
+	}
+	rep := &lake.Report{
+		Entry: lake.Entry{
+			SHA256: sha, Source: source, FileName: name, InboxPath: inboxRel, Size: info.Size(),
+			ModTime: info.ModTime().UTC(), IngestedAt: now.UTC(), IngestDate: now.Format("2006-01-02"),
+		},
+		LeadUnit: src.LeadUnit,
+	}
+	finish := func() (*lake.Report, error) {
+		rep.DurationMS = time.Since(start).Milliseconds()
+		if err := in.commit(rep); err != nil {
+			return nil, err
+		}
+		if rep.Status != lake.StatusDuplicate {
+			st.bySHA[sha] = rep.Entry
+		}
+		if inboxRel != "" {
+			st.byPath[inboxRel] = rep.Entry
+		}
+		return rep, nil
+	}
+	if prev, ok := st.bySHA[sha]; ok {
+		rep.Status = lake.StatusDuplicate
+		rep.MessageZh = fmt.Sprintf("该文件已于 %s 导入(%s),未重复导入", prev.IngestedAt.In(in.cfg.Location).Format("2006-01-02 15:04"), prev.FileName)
+		rep.MessageEn = fmt.Sprintf("this file was already ingested on %s (%s) and is not ingested again", prev.IngestedAt.In(in.cfg.Location).Format("2006-01-02 15:04"), prev.FileName)
+		return finish()
+	}
+	err = in.load(ctx, src, path, name, validUTF8, now, rep)
+	var me *minsheng.Error
+	switch {
+	case err == nil:
+		rep.Status = lake.StatusLanded
+	case errors.As(err, &me) && me.Code != minsheng.EINTERNAL:
+		rep.Status = lake.StatusRejected
+		rep.MessageZh, rep.MessageEn = me.Zh, me.En
+		rep.Rows, rep.Landed, rep.Rejected, rep.LakeFile, rep.QuarantineFile = 0, 0, 0, "", ""
+		rep.Reasons, rep.Flags, rep.First, rep.FirstFlagged, rep.Skipped, rep.Flagged = nil, nil, nil, nil, 0, 0
+	default:
+		return nil, fmt.Errorf("ingest: %s: %w", name, err)
+	}
+	return finish()
+}
+
+// archive copies the original to the archive under its SHA-256, readable by the service user
+// only, and learns on the way whether it is valid UTF-8.
+func (in *Ingester) archive(path, name string) (sha string, validUTF8 bool, err error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", false, fmt.Errorf("ingest: %w", err)
+	}
+	defer f.Close()
+	if err := os.MkdirAll(in.layout.Archive(), 0o700); err != nil {
+		return "", false, err
+	}
+	tmp, err := os.CreateTemp(in.layout.Archive(), ".tmp-*.partial")
+	if err != nil {
+		return "", false, fmt.Errorf("ingest: archive: %w", err)
+	}
+	defer os.Remove(tmp.Name())
+	h := sha256.New()
+	var u utf8Validator
+	if _, err := io.Copy(io.MultiWriter(tmp, h, &u), f); err != nil {
+		tmp.Close()
+		return "", false, fmt.Errorf("ingest: archive: %w", err)
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return "", false, err
+	}
+	if err := tmp.Close(); err != nil {
+		return "", false, err
+	}
+	sha = hex.EncodeToString(h.Sum(nil))
+	ext := strings.ToLower(filepath.Ext(name))
+	if len(ext) > 8 || strings.ContainsAny(ext, `/\`) {
+		ext = ""
+	}
+	dst := in.layout.ArchivePath(sha, ext)
+	if _, err := os.Stat(dst); err == nil {
+		return sha, u.Valid(), nil
+	}
+	if err := os.MkdirAll(filepath.Dir(dst), 0o700); err != nil {
+		return "", false, err
+	}
+	if err := os.Chmod(tmp.Name(), 0o600); err != nil {
+		return "", false, err
+	}
+	if err := os.Rename(tmp.Name(), dst); err != nil {
+		return "", false, fmt.Errorf("ingest: archive: %w", err)
+	}
+	return sha, u.Valid(), nil
+}
+
+// commit writes the report, then the manifest line that makes the file count.
+func (in *Ingester) commit(rep *lake.Report) error {
+	b, err := jsonIndent(rep)
+	if err != nil {
+		return err
+	}
+	if err := lake.WriteFileAtomic(lake.ReportPath(in.cfg.Dir, rep.SHA256, rep.IngestedAt), b, 0o600); err != nil {
+		return fmt.Errorf("ingest: report: %w", err)
+	}
+	return lake.AppendManifest(in.cfg.Dir, rep.Entry)
+}

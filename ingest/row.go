@@ -1,0 +1,310 @@
+package ingest
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"errors"
+	"hash"
+	"regexp"
+	"strings"
+	"time"
+	"unicode/utf8"
+	"unsafe"
+
+	"github.com/parquet-go/parquet-go"
+
+	"github.com/minsheng/minsheng"
+	"github.com/minsheng/minsheng/idcard"
+)
+
+// rowPlan is a source compiled against one file's header: where each column's cell is, and where
+// each lake column goes in a Parquet row. It is read-only and shared by the workers.
+type rowPlan struct {
+	src     *minsheng.Source
+	county  *minsheng.County
+	pos     []int // cell index of each registry column, -1 when the file lacks it
+	leaf    map[string]int
+	nLeaves int
+	dateCol int   // registry index of the dating column
+	townCol int   // -1 when the source has no township
+	idCol   int   // -1 when the source has no ID number
+	cond    []int // registry index of each column's required_when column, -1 if none
+	today   time.Time
+}
+
+func newRowPlan(src *minsheng.Source, county *minsheng.County, pos []int, today time.Time) *rowPlan {
+	_, leaf := lakeSchema(src)
+	p := &rowPlan{src: src, county: county, pos: pos, leaf: leaf, nLeaves: len(leaf), townCol: -1, idCol: -1, today: today}
+	p.cond = make([]int, len(src.Columns))
+	for i, c := range src.Columns {
+		p.cond[i] = -1
+		if c.Header == src.DateColumn {
+			p.dateCol = i
+		}
+		switch c.Type {
+		case minsheng.TypeTownship:
+			p.townCol = i
+		case minsheng.TypeIDNumber:
+			p.idCol = i
+		}
+		if c.RequiredWhen != nil {
+			for j, d := range src.Columns {
+				if d.Header == c.RequiredWhen.Column {
+					p.cond[i] = j
+				}
+			}
+		}
+	}
+	return p
+}
+
+// problem is one rejected cell: its registry column, why, and its value masked.
+type problem struct {
+	col    int
+	reason minsheng.Reason
+	value  string
+}
+
+// validator turns raw rows into lake rows; one per worker, since an HMAC is not safe to share.
+type validator struct {
+	p     *rowPlan
+	mac   hash.Hash
+	sum   []byte
+	cells []string // this row's trimmed cell per registry column
+	probs []problem
+	flags []problem
+}
+
+func newValidator(p *rowPlan, key []byte) *validator {
+	return &validator{p: p, mac: hmac.New(sha256.New, key), sum: make([]byte, 0, 32), cells: make([]string, len(p.src.Columns))}
+}
+
+// bytesOf lends a string's bytes to parquet-go, which copies values into its own pages.
+func bytesOf(s string) []byte { return unsafe.Slice(unsafe.StringData(s), len(s)) }
+
+func (v *validator) set(row parquet.Row, name string, val parquet.Value) {
+	i := v.p.leaf[name]
+	row[i] = val.Level(0, 1, i)
+}
+
+// blank reports whether the row holds nothing in any of the source's columns: an empty line, or a
+// template row numbered by 序号 with nothing else.
+func (p *rowPlan) blank(raw []string) bool {
+	for _, j := range p.pos {
+		if j >= 0 && j < len(raw) && trimCell(raw[j]) != "" {
+			return false
+		}
+	}
+	return true
+}
+
+// convert validates one raw row. It returns the lake row, or ok=false with v.probs set.
+func (v *validator) convert(raw []string, rowNum int, fileSHA string) (row parquet.Row, ok bool) {
+	p := v.p
+	v.probs, v.flags = v.probs[:0], v.flags[:0]
+	for i, j := range p.pos {
+		if j >= 0 && j < len(raw) {
+			v.cells[i] = trimCell(raw[j])
+		} else {
+			v.cells[i] = ""
+		}
+	}
+	row = make(parquet.Row, p.nLeaves)
+	for i := range row {
+		row[i] = parquet.NullValue().Level(0, 0, i)
+	}
+	row[p.leaf["_file_sha256"]] = parquet.ByteArrayValue(bytesOf(fileSHA)).Level(0, 0, p.leaf["_file_sha256"])
+	row[p.leaf["_row"]] = parquet.Int32Value(int32(rowNum)).Level(0, 0, p.leaf["_row"])
+
+	// The record's date first: the ages the checks need are ages on that day.
+	var recordDay time.Time
+	haveDay := false
+	for i, c := range p.src.Columns {
+		s := v.cells[i]
+		if s == "" {
+			if v.required(i) {
+				v.probs = append(v.probs, problem{i, minsheng.ReasonRequired, ""})
+			}
+			continue
+		}
+		switch c.Type {
+		case minsheng.TypeName:
+			v.set(row, c.Field+"_masked", parquet.ByteArrayValue(bytesOf(idcard.MaskName(s))))
+		case minsheng.TypeTownship:
+			if !p.county.HasTownship(s) {
+				v.probs = append(v.probs, problem{i, minsheng.ReasonTownshipUnknown, scrub(s)})
+				continue
+			}
+			v.set(row, c.Field, parquet.ByteArrayValue(bytesOf(s)))
+		case minsheng.TypeVillage:
+			if p.townCol >= 0 {
+				if t := v.cells[p.townCol]; p.county.HasTownship(t) && !p.county.HasVillage(t, s) {
+					v.probs = append(v.probs, problem{i, minsheng.ReasonVillageUnknown, scrub(s)})
+					continue
+				}
+			}
+			v.set(row, c.Field, parquet.ByteArrayValue(bytesOf(s)))
+		case minsheng.TypeEnum:
+			if !contains(c.Values, s) {
+				v.probs = append(v.probs, problem{i, minsheng.ReasonEnumInvalid, scrub(s)})
+				continue
+			}
+			v.set(row, c.Field, parquet.ByteArrayValue(bytesOf(s)))
+		case minsheng.TypeText:
+			if isFormulaText(s) {
+				v.flags = append(v.flags, problem{i, minsheng.ReasonFormulaText, scrub(s)})
+			}
+			v.set(row, c.Field, parquet.ByteArrayValue(bytesOf(s)))
+		case minsheng.TypeDate, minsheng.TypeMonth:
+			var d time.Time
+			var err error
+			reason := minsheng.ReasonDateInvalid
+			if c.Type == minsheng.TypeMonth {
+				d, err = parseMonth(s)
+				reason = minsheng.ReasonMonthInvalid
+			} else {
+				d, err = parseDate(s)
+			}
+			if err != nil {
+				v.probs = append(v.probs, problem{i, reason, scrub(s)})
+				continue
+			}
+			if d.After(p.today) {
+				v.probs = append(v.probs, problem{i, minsheng.ReasonDateFuture, scrub(s)})
+				continue
+			}
+			if i == p.dateCol {
+				recordDay, haveDay = d, true
+			}
+			v.set(row, c.Field, parquet.Int32Value(int32(d.Unix()/86400)))
+		case minsheng.TypeMoney:
+			fen, err := parseMoney(s)
+			if errors.Is(err, errNegative) {
+				v.probs = append(v.probs, problem{i, minsheng.ReasonMoneyNegative, scrub(s)})
+				continue
+			}
+			if err != nil {
+				v.probs = append(v.probs, problem{i, minsheng.ReasonMoneyInvalid, scrub(s)})
+				continue
+			}
+			v.set(row, c.Field, parquet.Int64Value(fen))
+		case minsheng.TypeYear:
+			y, err := parseYear(s)
+			if err != nil {
+				v.probs = append(v.probs, problem{i, minsheng.ReasonYearInvalid, scrub(s)})
+				continue
+			}
+			v.set(row, c.Field, parquet.Int32Value(int32(y)))
+		}
+	}
+	// Then the person, whose age is taken on the record's day.
+	var person idcard.ID
+	havePerson := false
+	if i := p.idCol; i >= 0 && v.cells[i] != "" {
+		c := &p.src.Columns[i]
+		id, err := idcard.Parse(v.cells[i], p.today)
+		switch {
+		case err != nil:
+			v.probs = append(v.probs, problem{i, idReason(err), idcard.Mask(idcard.Clean(v.cells[i]))})
+		case haveDay && id.Birth.After(recordDay):
+			v.probs = append(v.probs, problem{i, minsheng.ReasonBirthAfterDate, idcard.Mask(id.Number)})
+		default:
+			person, havePerson = id, true
+			v.mac.Reset()
+			v.mac.Write(bytesOf(id.Number))
+			sum := v.mac.Sum(v.sum[:0])
+			v.set(row, c.Field+"_id", parquet.FixedLenByteArrayValue(append([]byte(nil), sum[:16]...)))
+			v.set(row, c.Field+"_id_masked", parquet.ByteArrayValue(bytesOf(idcard.Mask(id.Number))))
+			sex := "女"
+			if id.Male {
+				sex = "男"
+			}
+			v.set(row, c.Field+"_sex", parquet.ByteArrayValue(bytesOf(sex)))
+			if haveDay {
+				v.set(row, c.Field+"_age", parquet.Int32Value(int32(id.AgeOn(recordDay))))
+			}
+		}
+	}
+	for i, c := range p.src.Columns {
+		if c.Type != minsheng.TypeDisabilityCert || v.cells[i] == "" {
+			continue
+		}
+		cert := idcard.Clean(v.cells[i])
+		if utf8.RuneCountInString(cert) != 20 || !allDigits(cert[18:]) || cert[18] < '1' || cert[18] > '7' || cert[19] < '1' || cert[19] > '4' {
+			v.probs = append(v.probs, problem{i, minsheng.ReasonCertInvalid, idcard.Mask(cert)})
+			continue
+		}
+		id, err := idcard.Parse(cert[:18], p.today)
+		if err != nil {
+			v.probs = append(v.probs, problem{i, minsheng.ReasonCertInvalid, idcard.Mask(cert)})
+			continue
+		}
+		if havePerson && id.Number != person.Number {
+			v.probs = append(v.probs, problem{i, minsheng.ReasonCertMismatch, idcard.Mask(cert)})
+			continue
+		}
+		v.set(row, c.Field+"_masked", parquet.ByteArrayValue(bytesOf(idcard.Mask(id.Number+cert[18:]))))
+		v.set(row, c.Field+"_category", parquet.Int32Value(int32(cert[18]-'0')))
+		v.set(row, c.Field+"_grade", parquet.Int32Value(int32(cert[19]-'0')))
+	}
+	return row, len(v.probs) == 0
+}
+
+// idReasons say why an ID number was refused, under the one code id_invalid.
+var idReasons = map[error]minsheng.Reason{
+	idcard.ErrLength:      {Code: "id_invalid", Zh: "身份证号无效:位数不是18位(或15位)", En: "the ID number is not valid: not 18 (or 15) characters"},
+	idcard.ErrCharacters:  {Code: "id_invalid", Zh: "身份证号无效:含有数字和末位X以外的字符", En: "the ID number is not valid: characters other than digits and a final X"},
+	idcard.ErrScientific:  {Code: "id_invalid", Zh: "身份证号被 Excel 存成了数字(科学计数法),后几位已丢失;请把该列设为文本格式后重新录入", En: "Excel stored the ID number as a number in scientific notation and lost its last digits; format the column as text and type it again"},
+	idcard.ErrBirthDate:   {Code: "id_invalid", Zh: "身份证号无效:出生日期不存在", En: "the ID number is not valid: its birth date does not exist"},
+	idcard.ErrFutureBirth: {Code: "id_invalid", Zh: "身份证号无效:出生日期晚于今天", En: "the ID number is not valid: its birth date is in the future"},
+	idcard.ErrChecksum:    {Code: "id_invalid", Zh: "身份证号无效:校验位不符", En: "the ID number is not valid: the check character does not match"},
+	idcard.ErrRegion:      {Code: "id_invalid", Zh: "身份证号无效:地区码不存在", En: "the ID number is not valid: the region code does not exist"},
+}
+
+func idReason(err error) minsheng.Reason {
+	if r, ok := idReasons[err]; ok {
+		return r
+	}
+	return minsheng.ReasonIDInvalid
+}
+
+// required reports whether column i must hold a value in the current row.
+func (v *validator) required(i int) bool {
+	c := &v.p.src.Columns[i]
+	if c.Required {
+		return true
+	}
+	j := v.p.cond[i]
+	if j < 0 {
+		return false
+	}
+	other := v.cells[j]
+	if c.RequiredWhen.Present {
+		return other != ""
+	}
+	return contains(c.RequiredWhen.Values, other)
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// idLike finds what may be an ID number typed into the wrong column.
+var idLike = regexp.MustCompile(`[0-9０-９]{14,17}[0-9Xx０-９]`)
+
+// scrub masks anything in a rejected value that looks like an ID number and caps its length, so
+// the quarantine and the reports never hold one in clear.
+func scrub(s string) string {
+	if len(s) >= 15 {
+		s = idLike.ReplaceAllStringFunc(s, func(m string) string { return idcard.Mask(m) })
+	}
+	if utf8.RuneCountInString(s) > 60 {
+		s = string([]rune(s)[:60]) + "…"
+	}
+	return strings.ToValidUTF8(s, "?")
+}

@@ -1,0 +1,124 @@
+package ingest
+
+import (
+	"archive/zip"
+	"bytes"
+	"os"
+	"path/filepath"
+	"reflect"
+	"testing"
+
+	"golang.org/x/text/encoding/simplifiedchinese"
+	"golang.org/x/text/encoding/unicode"
+)
+
+func readAll(t *testing.T, path, name string) (fileInfo, [][]string) {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var v utf8Validator
+	v.Write(b)
+	info, err := sniff(path, name, v.Valid())
+	if err != nil {
+		t.Fatalf("sniff(%s): %v", name, err)
+	}
+	tb, err := openTable(path, info, "")
+	if err != nil {
+		t.Fatalf("openTable(%s): %v", name, err)
+	}
+	defer tb.Close()
+	var rows [][]string
+	for tb.Next() {
+		rows = append(rows, append([]string(nil), tb.Row()...))
+	}
+	if err := tb.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return info, rows
+}
+
+func TestCSVEncodings(t *testing.T) {
+	text := "2024年困难职工帮扶救助台账\n姓名,身份证号,乡镇(街道)\n张三丰,\"11010519491231002X\",松兹街道\n"
+	want := [][]string{{"2024年困难职工帮扶救助台账"}, {"姓名", "身份证号", "乡镇(街道)"}, {"张三丰", "11010519491231002X", "松兹街道"}}
+	gbk, _ := simplifiedchinese.GB18030.NewEncoder().String(text)
+	u16, _ := unicode.UTF16(unicode.LittleEndian, unicode.UseBOM).NewEncoder().String(
+		"2024年困难职工帮扶救助台账\n姓名\t身份证号\t乡镇(街道)\n张三丰\t11010519491231002X\t松兹街道\n")
+	cases := []struct{ name, body, enc string }{
+		{"a.csv", text, "utf-8"},
+		{"b.csv", "\xef\xbb\xbf" + text, "utf-8-bom"},
+		{"c.csv", gbk, "gb18030"},
+		{"d.txt", u16, "utf-16le"},
+	}
+	dir := t.TempDir()
+	for _, c := range cases {
+		p := filepath.Join(dir, c.name)
+		os.WriteFile(p, []byte(c.body), 0o600)
+		info, rows := readAll(t, p, c.name)
+		if info.Encoding != c.enc {
+			t.Errorf("%s: encoding %s, want %s", c.name, info.Encoding, c.enc)
+		}
+		if !reflect.DeepEqual(rows, want) {
+			t.Errorf("%s: rows %q, want %q", c.name, rows, want)
+		}
+	}
+}
+
+func TestDelimiter(t *testing.T) {
+	if delimiter([]byte("a\tb\tc\n1\t2\t3")) != '\t' || delimiter([]byte("a,b,\"x\ty\"\n")) != ',' {
+		t.Error("delimiter picked wrong")
+	}
+}
+
+// Every split of a multi-byte text across two writes must still read as valid, and GBK as not.
+func TestUTF8Validator(t *testing.T) {
+	s := []byte("困难职工,帮扶救助")
+	for i := 0; i <= len(s); i++ {
+		var v utf8Validator
+		v.Write(s[:i])
+		v.Write(s[i:])
+		if !v.Valid() {
+			t.Fatalf("split at %d: not valid", i)
+		}
+	}
+	gbk, _ := simplifiedchinese.GB18030.NewEncoder().Bytes(s)
+	var v utf8Validator
+	v.Write(gbk)
+	if v.Valid() {
+		t.Error("GBK text taken for UTF-8")
+	}
+	var cut utf8Validator
+	cut.Write(s[:len(s)-1]) // a rune cut at the end of the file
+	if cut.Valid() {
+		t.Error("a truncated rune taken for valid")
+	}
+}
+
+func TestSniffRefusals(t *testing.T) {
+	dir := t.TempDir()
+	var zb bytes.Buffer
+	zw := zip.NewWriter(&zb)
+	w, _ := zw.Create("xl/workbook.xml")
+	w.Write(bytes.Repeat([]byte("<a/>"), 5000))
+	zw.Close()
+	for name, body := range map[string][]byte{
+		"empty.csv":   nil,
+		"report.pdf":  []byte("%PDF-1.4\n..."),
+		"old.xls":     {0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1},
+		"notzip.xlsx": []byte("姓名,身份证号\n"),
+		"binary.csv":  {'a', 0, 'b', 0},
+	} {
+		p := filepath.Join(dir, name)
+		os.WriteFile(p, body, 0o600)
+		if info, err := sniff(p, name, true); err == nil {
+			t.Errorf("sniff(%s) = %+v, want a refusal", name, info)
+		}
+	}
+	// A truncated workbook passes the magic bytes but not the unzip.
+	p := filepath.Join(dir, "cut.xlsx")
+	os.WriteFile(p, zb.Bytes()[:zb.Len()/2], 0o600)
+	if _, err := openXLSX(p, ""); err == nil {
+		t.Error("truncated xlsx opened")
+	}
+}

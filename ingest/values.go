@@ -1,0 +1,255 @@
+package ingest
+
+import (
+	"errors"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// The value parsers accept what lead units' spreadsheets really hold (sources.md "Values") and
+// nothing looser: an ambiguous value is rejected with a reason rather than guessed.
+
+var errValue = errors.New("invalid value")
+
+// trimCell removes the spaces spreadsheets leave around a value, full-width ones included.
+func trimCell(s string) string {
+	s = strings.TrimSpace(s)
+	for {
+		r, n := utf8.DecodeRuneInString(s)
+		if n > 0 && (r == '\u3000' || r == '\u00a0' || r == '\ufeff') {
+			s = strings.TrimSpace(s[n:])
+			continue
+		}
+		r, n = utf8.DecodeLastRuneInString(s)
+		if n > 0 && (r == '\u3000' || r == '\u00a0') {
+			s = strings.TrimSpace(s[:len(s)-n])
+			continue
+		}
+		return s
+	}
+}
+
+// excelEpoch is day 0 of Excel's 1900 date system, counting its phantom 1900-02-29.
+var excelEpoch = time.Date(1899, 12, 30, 0, 0, 0, 0, time.UTC)
+
+// Serials from 1954 to 2119: a bare integer in this range in a date column is an Excel date.
+const minSerial, maxSerial = 20000, 80000
+
+// parseDate reads 2024-03-05, 2024/3/5, 2024.3.5, 2024年3月5日, 20240305, an Excel serial
+// (45356 or 45356.5), and a trailing time ("2024-03-05 00:00:00").
+func parseDate(s string) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, errValue
+	}
+	if i := strings.IndexAny(s, " T"); i > 0 {
+		s = s[:i]
+	}
+	if allDigits(s) {
+		switch {
+		case len(s) == 8:
+			return ymd(atoi(s[:4]), atoi(s[4:6]), atoi(s[6:]))
+		case len(s) == 5:
+			n := atoi(s)
+			if n >= minSerial && n <= maxSerial {
+				return excelEpoch.AddDate(0, 0, n), nil
+			}
+		}
+		return time.Time{}, errValue
+	}
+	if f, err := strconv.ParseFloat(s, 64); err == nil && strings.Count(s, ".") == 1 {
+		// An Excel serial with a time of day; "2024.3" is not a date and fails the range.
+		if f >= minSerial && f < maxSerial && strings.Index(s, ".") == 5 {
+			return excelEpoch.AddDate(0, 0, int(f)), nil
+		}
+	}
+	parts, ok := splitDate(s, 3)
+	if !ok {
+		return time.Time{}, errValue
+	}
+	return ymd(parts[0], parts[1], parts[2])
+}
+
+// parseMonth reads 2024-03, 2024/03, 2024.3, 2024年3月, 202403, a full date, or an Excel serial,
+// and returns the first day of the month.
+func parseMonth(s string) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, errValue
+	}
+	if allDigits(s) && len(s) == 6 {
+		return ymd(atoi(s[:4]), atoi(s[4:]), 1)
+	}
+	if parts, ok := splitDate(s, 2); ok {
+		return ymd(parts[0], parts[1], 1)
+	}
+	d, err := parseDate(s)
+	if err != nil {
+		return time.Time{}, err
+	}
+	return time.Date(d.Year(), d.Month(), 1, 0, 0, 0, 0, time.UTC), nil
+}
+
+// splitDate splits "2024-3-5", "2024/03/05", "2024.3.5" or "2024年3月5日" into n numbers.
+func splitDate(s string, n int) ([]int, bool) {
+	s = strings.TrimSuffix(strings.TrimSuffix(s, "日"), "号")
+	out := make([]int, 0, 3)
+	start := 0
+	for i := 0; i <= len(s); {
+		if i == len(s) {
+			out = append(out, -1)
+			if start < i {
+				out[len(out)-1] = atoiOK(s[start:i])
+			}
+			break
+		}
+		r, w := utf8.DecodeRuneInString(s[i:])
+		if r >= '0' && r <= '9' {
+			i += w
+			continue
+		}
+		switch r {
+		case '-', '/', '.', '年', '月':
+		default:
+			return nil, false
+		}
+		out = append(out, atoiOK(s[start:i]))
+		i += w
+		start = i
+		if r == '月' && i == len(s) {
+			break
+		}
+	}
+	if len(out) > 0 && out[len(out)-1] == -1 && strings.HasSuffix(s, "月") {
+		out = out[:len(out)-1]
+	}
+	if len(out) != n {
+		return nil, false
+	}
+	for i, v := range out {
+		if v < 0 || i == 0 && (v < 1000 || v > 9999) {
+			return nil, false
+		}
+	}
+	return out, true
+}
+
+func ymd(y, m, d int) (time.Time, error) {
+	if y < 1900 || y > 2100 || m < 1 || m > 12 || d < 1 || d > 31 {
+		return time.Time{}, errValue
+	}
+	t := time.Date(y, time.Month(m), d, 0, 0, 0, 0, time.UTC)
+	if t.Day() != d { // 2024-02-30 normalises to March: not a real date
+		return time.Time{}, errValue
+	}
+	return t, nil
+}
+
+func allDigits(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+func atoi(s string) int { n, _ := strconv.Atoi(s); return n }
+
+func atoiOK(s string) int {
+	if s == "" || len(s) > 4 || !allDigits(s) {
+		return -1
+	}
+	return atoi(s)
+}
+
+var errNegative = errors.New("negative amount")
+
+// parseMoney reads 1500, 1,500.00, 1500.5, "1500元", "￥1500", "1.5E+3" (Excel's raw value of a
+// large number) and returns fen, rounding half up at the fen: Excel's raw value of 1500.1 is
+// 1500.0999999999999, which is 1500.10.
+func parseMoney(s string) (int64, error) {
+	s = strings.TrimSuffix(strings.TrimSpace(strings.TrimSuffix(s, "元")), "元")
+	s = strings.TrimPrefix(strings.TrimPrefix(strings.TrimPrefix(s, "¥"), "￥"), "RMB")
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return 0, errValue
+	}
+	neg := false
+	if s[0] == '-' {
+		neg, s = true, s[1:]
+	}
+	if strings.ContainsAny(s, "eE") {
+		f, err := strconv.ParseFloat(s, 64)
+		if err != nil || f > 1e13 {
+			return 0, errValue
+		}
+		s = strconv.FormatFloat(f, 'f', -1, 64)
+	}
+	if strings.Contains(s, ",") {
+		// Thousands separators must group by three: "1,500.00" yes, "15,00" no.
+		intPart, _, _ := strings.Cut(s, ".")
+		groups := strings.Split(intPart, ",")
+		for i, g := range groups {
+			if g == "" || len(g) > 3 || i > 0 && len(g) != 3 {
+				return 0, errValue
+			}
+		}
+		s = strings.ReplaceAll(s, ",", "")
+	}
+	intPart, frac, hasDot := strings.Cut(s, ".")
+	if !allDigits(intPart) || hasDot && frac != "" && !allDigits(frac) || len(intPart) > 13 {
+		return 0, errValue
+	}
+	fen := int64(atoi(intPart)) * 100
+	for i := 0; i < 2; i++ {
+		fen += int64(digitAt(frac, i)) * []int64{10, 1}[i]
+	}
+	if digitAt(frac, 2) >= 5 {
+		fen++
+	}
+	if neg && fen != 0 {
+		return -fen, errNegative
+	}
+	return fen, nil
+}
+
+func digitAt(s string, i int) int {
+	if i < len(s) {
+		return int(s[i] - '0')
+	}
+	return 0
+}
+
+// parseYear reads 2024, "2024年" and Excel's raw "2024.0".
+func parseYear(s string) (int, error) {
+	s = strings.TrimSuffix(strings.TrimSuffix(s, "年度"), "年")
+	s = strings.TrimSuffix(s, ".0")
+	if len(s) != 4 || !allDigits(s) {
+		return 0, errValue
+	}
+	y := atoi(s)
+	if y < 1990 || y > 2100 {
+		return 0, errValue
+	}
+	return y, nil
+}
+
+// isFormulaText reports whether a cell would be taken for a formula by a spreadsheet that opens
+// an export of it (CSV injection: =cmd|' /c calc'!A0, +SUM(), @HYPERLINK()).
+func isFormulaText(s string) bool {
+	if len(s) < 2 {
+		return false
+	}
+	switch s[0] {
+	case '=', '+', '@':
+		return true
+	case '-':
+		// "-5" or "--" are ordinary; "-cmd|..." or "-2+3" style is not data anyone types.
+		return strings.ContainsAny(s, "=(|!")
+	}
+	return false
+}

@@ -1,0 +1,34 @@
+package minsheng
+
+// Reason is why a row (or a cell) was rejected or flagged at ingest. The code is stable: ingest
+// reports count by it, and the fixtures generator predicts counts by it.
+type Reason struct {
+	Code string `json:"code"`
+	Zh   string `json:"zh"`
+	En   string `json:"en"`
+}
+
+// Row rejections.
+var (
+	ReasonRequired        = Reason{"required_missing", "必填项为空", "a required value is empty"}
+	ReasonIDInvalid       = Reason{"id_invalid", "身份证号无效", "the ID number is not valid"}
+	ReasonCertInvalid     = Reason{"cert_invalid", "残疾证号无效(应为身份证号加类别、等级两位数字)", "the disability certificate number is not valid (ID number plus two digits: category and grade)"}
+	ReasonCertMismatch    = Reason{"cert_mismatch", "残疾证号与身份证号不一致", "the disability certificate number does not match the ID number"}
+	ReasonTownshipUnknown = Reason{"township_unknown", "乡镇不在本县乡镇名单中", "the township is not one of the county's townships"}
+	ReasonVillageUnknown  = Reason{"village_unknown", "村(社区)不属于该乡镇", "the village or community is not in that township"}
+	ReasonEnumInvalid     = Reason{"enum_invalid", "取值不在允许的选项中", "the value is not one of the allowed options"}
+	ReasonDateInvalid     = Reason{"date_invalid", "日期无效", "the date is not a real date"}
+	ReasonMonthInvalid    = Reason{"month_invalid", "月份无效", "the month is not valid"}
+	ReasonYearInvalid     = Reason{"year_invalid", "年度无效", "the year is not valid"}
+	ReasonMoneyInvalid    = Reason{"money_invalid", "金额不是数字", "the amount is not a number"}
+	ReasonMoneyNegative   = Reason{"money_negative", "金额为负数", "the amount is negative"}
+	ReasonBirthAfterDate  = Reason{"birth_after_record", "出生日期晚于记录日期", "the person was born after the record's date"}
+)
+
+// Cell flags: the row lands, the cell is kept as text, and the flag is counted in the report.
+var (
+	ReasonFormulaText = Reason{"formula_text", "单元格以公式字符开头,按文本保存,导出时转义", "the cell starts like a formula; kept as text and escaped on export"}
+)
+
+// ReasonDateFuture: a record dated after the day it was ingested cannot be true yet.
+var ReasonDateFuture = Reason{"date_future", "日期晚于导入当天", "the date is after the day of ingest"}
