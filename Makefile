@@ -1,0 +1,44 @@
+# minsheng: `make run` installs what is missing and runs on the demo data; `make test` runs the tests.
+SHELL := /bin/bash
+GO    ?= go
+BIN   := bin/minsheng
+DATA  ?= data
+YEAR  ?= 2024
+# The county's secret pseudonym key: unset, a random key is created once in $(DATA)/pii.key.
+export MINSHENG_PII_KEY
+
+.PHONY: run test deps build demo ingest vet lint bench clean
+
+## run: build, make demo extracts if the inbox is empty, ingest them
+run: deps build demo ingest
+
+## deps: check the toolchain and fetch Go modules (the module proxy is the only network needed)
+deps:
+	@command -v $(GO) >/dev/null || { echo "Go is required: https://go.dev/dl (Go 1.26 or later)"; exit 1; }
+	@command -v gcc >/dev/null || { echo "gcc is required for DuckDB (cgo): apt-get install -y gcc"; exit 1; }
+	@$(GO) mod download
+
+build:
+	$(GO) build -o $(BIN) ./cmd/minsheng
+
+demo: build
+	@if [ -z "$$(find $(DATA)/inbox -type f 2>/dev/null | head -1)" ]; then \
+		./$(BIN) fixtures --year $(YEAR) --out $(DATA); \
+	else echo "inbox already holds files: keeping them ($(DATA)/inbox)"; fi
+
+ingest: build
+	./$(BIN) ingest --data $(DATA)
+
+vet:
+	@test -z "$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))" || { echo "gofmt needed:"; gofmt -l .; exit 1; }
+	$(GO) vet ./...
+
+## test: formatting, vet, and every test under the race detector (slow tests included)
+test: deps vet
+	$(GO) test -race -count=1 -timeout 45m ./...
+
+lint: vet
+	$(GO) run honnef.co/go/tools/cmd/staticcheck@2025.1.1 ./...
+
+clean:
+	rm -rf bin

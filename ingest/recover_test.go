@@ -1,0 +1,39 @@
+package ingest_test
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/minsheng/minsheng/lake"
+)
+
+// What a run killed between renaming its Parquet and writing its manifest line leaves behind is
+// removed, and the file is ingested again exactly once.
+func TestRecoverOrphans(t *testing.T) {
+	in, dir := newIngester(t)
+	put(t, dir, "worker_aid", "a.csv", gbk(t, workerAidCSV))
+	r := run(t, in).Reports[0]
+
+	// Simulate the crash: the file's manifest line is gone, its Parquet and a temp file remain.
+	os.Remove(filepath.Join(dir, "manifest.jsonl"))
+	partial := filepath.Join(filepath.Dir(filepath.Join(dir, r.LakeFile)), ".x.parquet.123.partial")
+	os.WriteFile(partial, []byte("half"), 0o600)
+
+	r2 := run(t, in).Reports[0]
+	if r2.Status != lake.StatusLanded || r2.Landed != r.Landed {
+		t.Fatalf("re-ingest: %+v", r2)
+	}
+	if _, err := os.Stat(partial); !os.IsNotExist(err) {
+		t.Error("a temporary file survived recovery")
+	}
+	es, _ := lake.ReadManifest(dir)
+	if len(es) != 1 {
+		t.Errorf("%d manifest entries, want 1", len(es))
+	}
+	var n int
+	duck(t).QueryRow(`select count(*) from read_parquet(?)`, filepath.Join(dir, "lake", "*", "*", "*.parquet")).Scan(&n)
+	if n != r.Landed {
+		t.Errorf("lake holds %d rows, want %d", n, r.Landed)
+	}
+}
