@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"strings"
+	"unicode/utf8"
 
 	"github.com/minsheng/minsheng"
 )
@@ -75,15 +76,40 @@ func (m *headerMatcher) missingRequired(pos []int) []string {
 	return out
 }
 
-// isFooter reports whether a row is a 合计 / 制表人 line under the data.
-func isFooter(row []string, markers []string) bool {
+// footerMatcher recognises a 合计 / 制表人 line under the data. It looks at a row's first non-empty
+// cell only, and normalises it only when its first character could begin a marker: it runs on
+// every row of every file.
+type footerMatcher struct {
+	markers []string
+	first   map[rune]bool
+}
+
+func newFooterMatcher(markers []string) *footerMatcher {
+	f := &footerMatcher{first: map[rune]bool{}}
+	for _, m := range markers {
+		n := minsheng.NormalizeHeader(m)
+		if n == "" {
+			continue
+		}
+		f.markers = append(f.markers, n)
+		f.first[[]rune(n)[0]] = true
+	}
+	return f
+}
+
+func (f *footerMatcher) isFooter(row []string) bool {
 	for _, cell := range row {
-		c := minsheng.NormalizeHeader(cell)
+		c := trimCell(cell)
 		if c == "" {
 			continue
 		}
-		for _, mk := range markers {
-			if strings.HasPrefix(c, minsheng.NormalizeHeader(mk)) {
+		r, _ := utf8.DecodeRuneInString(c)
+		if !f.first[r] {
+			return false
+		}
+		c = minsheng.NormalizeHeader(c)
+		for _, mk := range f.markers {
+			if strings.HasPrefix(c, mk) {
 				return true
 			}
 		}

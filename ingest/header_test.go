@@ -51,7 +51,7 @@ func TestFooter(t *testing.T) {
 		{"1", "张三", "3408..."}:  false,
 		{"", "", ""}:            false,
 	} {
-		if got := isFooter(*row, reg.FooterMarkers); got != want {
+		if got := newFooterMatcher(reg.FooterMarkers).isFooter(*row); got != want {
 			t.Errorf("isFooter(%q) = %v", *row, got)
 		}
 	}

@@ -99,6 +99,7 @@ func (in *Ingester) load(ctx context.Context, src *minsheng.Source, path, name s
 		defer close(work)
 		defer close(order)
 		b := &batch{done: make(chan struct{})}
+		footer := newFooterMatcher(in.cfg.Registry.FooterMarkers)
 		send := func() bool {
 			select {
 			case order <- b:
@@ -119,7 +120,7 @@ func (in *Ingester) load(ctx context.Context, src *minsheng.Source, path, name s
 				rep.Skipped++
 				continue
 			}
-			if isFooter(raw, in.cfg.Registry.FooterMarkers) {
+			if footer.isFooter(raw) {
 				rep.Skipped++
 				continue
 			}

@@ -29,14 +29,30 @@ type rowPlan struct {
 	townCol int   // -1 when the source has no township
 	idCol   int   // -1 when the source has no ID number
 	cond    []int // registry index of each column's required_when column, -1 if none
+	leaves  []leaves
 	today   time.Time
 }
+
+// leaves are the Parquet leaf indices a registry column lands in (see lakeColumns).
+type leaves struct{ main, idMasked, age, sex, category, grade int }
 
 func newRowPlan(src *minsheng.Source, county *minsheng.County, pos []int, today time.Time) *rowPlan {
 	_, leaf := lakeSchema(src)
 	p := &rowPlan{src: src, county: county, pos: pos, leaf: leaf, nLeaves: len(leaf), townCol: -1, idCol: -1, today: today}
 	p.cond = make([]int, len(src.Columns))
+	p.leaves = make([]leaves, len(src.Columns))
 	for i, c := range src.Columns {
+		l := &p.leaves[i]
+		switch c.Type {
+		case minsheng.TypeName:
+			l.main = leaf[c.Field+"_masked"]
+		case minsheng.TypeIDNumber:
+			l.main, l.idMasked, l.age, l.sex = leaf[c.Field+"_id"], leaf[c.Field+"_id_masked"], leaf[c.Field+"_age"], leaf[c.Field+"_sex"]
+		case minsheng.TypeDisabilityCert:
+			l.main, l.category, l.grade = leaf[c.Field+"_masked"], leaf[c.Field+"_category"], leaf[c.Field+"_grade"]
+		default:
+			l.main = leaf[c.Field]
+		}
 		p.cond[i] = -1
 		if c.Header == src.DateColumn {
 			p.dateCol = i
@@ -82,10 +98,7 @@ func newValidator(p *rowPlan, key []byte) *validator {
 // bytesOf lends a string's bytes to parquet-go, which copies values into its own pages.
 func bytesOf(s string) []byte { return unsafe.Slice(unsafe.StringData(s), len(s)) }
 
-func (v *validator) set(row parquet.Row, name string, val parquet.Value) {
-	i := v.p.leaf[name]
-	row[i] = val.Level(0, 1, i)
-}
+func set(row parquet.Row, i int, val parquet.Value) { row[i] = val.Level(0, 1, i) }
 
 // blank reports whether the row holds nothing in any of the source's columns: an empty line, or a
 // template row numbered by 序号 with nothing else.
@@ -129,13 +142,13 @@ func (v *validator) convert(raw []string, rowNum int, fileSHA string) (row parqu
 		}
 		switch c.Type {
 		case minsheng.TypeName:
-			v.set(row, c.Field+"_masked", parquet.ByteArrayValue(bytesOf(idcard.MaskName(s))))
+			set(row, p.leaves[i].main, parquet.ByteArrayValue(bytesOf(idcard.MaskName(s))))
 		case minsheng.TypeTownship:
 			if !p.county.HasTownship(s) {
 				v.probs = append(v.probs, problem{i, minsheng.ReasonTownshipUnknown, scrub(s)})
 				continue
 			}
-			v.set(row, c.Field, parquet.ByteArrayValue(bytesOf(s)))
+			set(row, p.leaves[i].main, parquet.ByteArrayValue(bytesOf(s)))
 		case minsheng.TypeVillage:
 			if p.townCol >= 0 {
 				if t := v.cells[p.townCol]; p.county.HasTownship(t) && !p.county.HasVillage(t, s) {
@@ -143,18 +156,18 @@ func (v *validator) convert(raw []string, rowNum int, fileSHA string) (row parqu
 					continue
 				}
 			}
-			v.set(row, c.Field, parquet.ByteArrayValue(bytesOf(s)))
+			set(row, p.leaves[i].main, parquet.ByteArrayValue(bytesOf(s)))
 		case minsheng.TypeEnum:
 			if !contains(c.Values, s) {
 				v.probs = append(v.probs, problem{i, minsheng.ReasonEnumInvalid, scrub(s)})
 				continue
 			}
-			v.set(row, c.Field, parquet.ByteArrayValue(bytesOf(s)))
+			set(row, p.leaves[i].main, parquet.ByteArrayValue(bytesOf(s)))
 		case minsheng.TypeText:
 			if isFormulaText(s) {
 				v.flags = append(v.flags, problem{i, minsheng.ReasonFormulaText, scrub(s)})
 			}
-			v.set(row, c.Field, parquet.ByteArrayValue(bytesOf(s)))
+			set(row, p.leaves[i].main, parquet.ByteArrayValue(bytesOf(s)))
 		case minsheng.TypeDate, minsheng.TypeMonth:
 			var d time.Time
 			var err error
@@ -176,7 +189,7 @@ func (v *validator) convert(raw []string, rowNum int, fileSHA string) (row parqu
 			if i == p.dateCol {
 				recordDay, haveDay = d, true
 			}
-			v.set(row, c.Field, parquet.Int32Value(int32(d.Unix()/86400)))
+			set(row, p.leaves[i].main, parquet.Int32Value(int32(d.Unix()/86400)))
 		case minsheng.TypeMoney:
 			fen, err := parseMoney(s)
 			if errors.Is(err, errNegative) {
@@ -187,21 +200,20 @@ func (v *validator) convert(raw []string, rowNum int, fileSHA string) (row parqu
 				v.probs = append(v.probs, problem{i, minsheng.ReasonMoneyInvalid, scrub(s)})
 				continue
 			}
-			v.set(row, c.Field, parquet.Int64Value(fen))
+			set(row, p.leaves[i].main, parquet.Int64Value(fen))
 		case minsheng.TypeYear:
 			y, err := parseYear(s)
 			if err != nil {
 				v.probs = append(v.probs, problem{i, minsheng.ReasonYearInvalid, scrub(s)})
 				continue
 			}
-			v.set(row, c.Field, parquet.Int32Value(int32(y)))
+			set(row, p.leaves[i].main, parquet.Int32Value(int32(y)))
 		}
 	}
 	// Then the person, whose age is taken on the record's day.
 	var person idcard.ID
 	havePerson := false
 	if i := p.idCol; i >= 0 && v.cells[i] != "" {
-		c := &p.src.Columns[i]
 		id, err := idcard.Parse(v.cells[i], p.today)
 		switch {
 		case err != nil:
@@ -213,15 +225,15 @@ func (v *validator) convert(raw []string, rowNum int, fileSHA string) (row parqu
 			v.mac.Reset()
 			v.mac.Write(bytesOf(id.Number))
 			sum := v.mac.Sum(v.sum[:0])
-			v.set(row, c.Field+"_id", parquet.FixedLenByteArrayValue(append([]byte(nil), sum[:16]...)))
-			v.set(row, c.Field+"_id_masked", parquet.ByteArrayValue(bytesOf(idcard.Mask(id.Number))))
+			set(row, p.leaves[i].main, parquet.FixedLenByteArrayValue(append([]byte(nil), sum[:16]...)))
+			set(row, p.leaves[i].idMasked, parquet.ByteArrayValue(bytesOf(idcard.Mask(id.Number))))
 			sex := "女"
 			if id.Male {
 				sex = "男"
 			}
-			v.set(row, c.Field+"_sex", parquet.ByteArrayValue(bytesOf(sex)))
+			set(row, p.leaves[i].sex, parquet.ByteArrayValue(bytesOf(sex)))
 			if haveDay {
-				v.set(row, c.Field+"_age", parquet.Int32Value(int32(id.AgeOn(recordDay))))
+				set(row, p.leaves[i].age, parquet.Int32Value(int32(id.AgeOn(recordDay))))
 			}
 		}
 	}
@@ -243,9 +255,9 @@ func (v *validator) convert(raw []string, rowNum int, fileSHA string) (row parqu
 			v.probs = append(v.probs, problem{i, minsheng.ReasonCertMismatch, idcard.Mask(cert)})
 			continue
 		}
-		v.set(row, c.Field+"_masked", parquet.ByteArrayValue(bytesOf(idcard.Mask(id.Number+cert[18:]))))
-		v.set(row, c.Field+"_category", parquet.Int32Value(int32(cert[18]-'0')))
-		v.set(row, c.Field+"_grade", parquet.Int32Value(int32(cert[19]-'0')))
+		set(row, p.leaves[i].main, parquet.ByteArrayValue(bytesOf(idcard.Mask(id.Number+cert[18:]))))
+		set(row, p.leaves[i].category, parquet.Int32Value(int32(cert[18]-'0')))
+		set(row, p.leaves[i].grade, parquet.Int32Value(int32(cert[19]-'0')))
 	}
 	return row, len(v.probs) == 0
 }
