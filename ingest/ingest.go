@@ -21,7 +21,10 @@ import (
 	"runtime"
 	"sort"
 	"strings"
+	"sync"
 	"time"
+
+	"golang.org/x/sync/errgroup"
 
 	"github.com/minsheng/minsheng"
 	"github.com/minsheng/minsheng/lake"
@@ -36,6 +39,7 @@ type Config struct {
 	Location *time.Location   // the county's time zone: it decides the ingest date; Asia/Shanghai by default
 	Now      func() time.Time // for tests
 	Workers  int              // validating goroutines per file; the number of CPUs by default
+	Files    int              // files ingested at once; 2 by default (an xlsx parses on one core)
 }
 
 // Ingester ingests the files of one data folder.
@@ -61,6 +65,9 @@ func New(cfg Config) (*Ingester, error) {
 	}
 	if cfg.Workers <= 0 {
 		cfg.Workers = runtime.NumCPU()
+	}
+	if cfg.Files <= 0 {
+		cfg.Files = 2
 	}
 	l := lake.Layout{Dir: cfg.Dir}
 	for _, d := range []string{cfg.Dir, l.Inbox(), l.Archive(), l.Lake(), l.Quarantine(), l.Reports()} {
@@ -110,23 +117,35 @@ func (in *Ingester) Run(ctx context.Context) (*Summary, error) {
 		return nil, err
 	}
 	sum.Unknown = unknown
+	var todo []inboxFile
 	for _, f := range files {
-		if err := ctx.Err(); err != nil {
-			return sum, err
-		}
-		rel := in.rel(f.path)
-		if e, ok := st.byPath[rel]; ok && e.Size == f.size && e.ModTime.Equal(f.mod) {
+		if e, ok := st.byPath[in.rel(f.path)]; ok && e.Size == f.size && e.ModTime.Equal(f.mod) {
 			sum.Skipped++
 			continue
 		}
-		rep, err := in.ingest(ctx, st, f.source, f.path, filepath.Base(f.path), rel)
-		if err != nil {
-			return sum, err
+		todo = append(todo, f)
+	}
+	reports := make([]*lake.Report, len(todo))
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(in.cfg.Files)
+	for i, f := range todo {
+		g.Go(func() error {
+			if err := gctx.Err(); err != nil {
+				return err
+			}
+			rep, err := in.ingest(gctx, st, f.source, f.path, filepath.Base(f.path), in.rel(f.path))
+			reports[i] = rep
+			return err
+		})
+	}
+	err = g.Wait()
+	for _, r := range reports { // in inbox order, whatever order they finished in
+		if r != nil {
+			sum.Reports = append(sum.Reports, *r)
 		}
-		sum.Reports = append(sum.Reports, *rep)
 	}
 	sum.Duration = time.Since(start)
-	return sum, nil
+	return sum, err
 }
 
 // IngestFile ingests one file for a source now (an upload), waiting for a running ingest to end.
@@ -147,10 +166,27 @@ func (in *Ingester) IngestFile(ctx context.Context, source, path, name string) (
 	return in.ingest(ctx, st, source, path, filepath.Base(name), "")
 }
 
-// state is the manifest as the run goes.
+// state is the manifest as the run goes, shared by the files being ingested at once.
 type state struct {
-	bySHA  map[string]lake.Entry // committed: landed or rejected
-	byPath map[string]lake.Entry
+	mu       sync.Mutex
+	bySHA    map[string]lake.Entry // committed: landed or rejected
+	byPath   map[string]lake.Entry
+	inflight map[string]string // SHA-256 -> the name of the file being ingested with those bytes
+}
+
+// claim decides whether these bytes are new: the first file to claim a SHA-256 ingests it; any
+// other, committed before or in flight now, is a duplicate of it.
+func (st *state) claim(sha, name string) (prevName string, prevAt time.Time, dup bool) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if e, ok := st.bySHA[sha]; ok {
+		return e.FileName, e.IngestedAt, true
+	}
+	if n, ok := st.inflight[sha]; ok {
+		return n, time.Time{}, true
+	}
+	st.inflight[sha] = name
+	return "", time.Time{}, false
 }
 
 // recover reads the manifest and removes what a crashed run left: temporary files, and Parquet
@@ -160,7 +196,7 @@ func (in *Ingester) recover() (*state, error) {
 	if err != nil {
 		return nil, err
 	}
-	st := &state{bySHA: map[string]lake.Entry{}, byPath: map[string]lake.Entry{}}
+	st := &state{bySHA: map[string]lake.Entry{}, byPath: map[string]lake.Entry{}, inflight: map[string]string{}}
 	keep := map[string]bool{}
 	for _, e := range entries {
 		if e.Status != lake.StatusDuplicate {
@@ -267,6 +303,11 @@ func (in *Ingester) ingest(ctx context.Context, st *state, source, path, name, i
 	}
 	finish := func() (*lake.Report, error) {
 		rep.DurationMS = time.Since(start).Milliseconds()
+		st.mu.Lock()
+		defer st.mu.Unlock()
+		if rep.Status != lake.StatusDuplicate {
+			delete(st.inflight, sha)
+		}
 		if err := in.commit(rep); err != nil {
 			return nil, err
 		}
@@ -278,13 +319,24 @@ func (in *Ingester) ingest(ctx context.Context, st *state, source, path, name, i
 		}
 		return rep, nil
 	}
-	if prev, ok := st.bySHA[sha]; ok {
+	if prevName, prevAt, dup := st.claim(sha, name); dup {
 		rep.Status = lake.StatusDuplicate
-		rep.MessageZh = fmt.Sprintf("该文件已于 %s 导入(%s),未重复导入", prev.IngestedAt.In(in.cfg.Location).Format("2006-01-02 15:04"), prev.FileName)
-		rep.MessageEn = fmt.Sprintf("this file was already ingested on %s (%s) and is not ingested again", prev.IngestedAt.In(in.cfg.Location).Format("2006-01-02 15:04"), prev.FileName)
+		when := "本次"
+		whenEn := "in this run"
+		if !prevAt.IsZero() {
+			when = prevAt.In(in.cfg.Location).Format("2006-01-02 15:04")
+			whenEn = "on " + when
+		}
+		rep.MessageZh = fmt.Sprintf("该文件已于%s导入(%s),未重复导入", when, prevName)
+		rep.MessageEn = fmt.Sprintf("this file was already ingested %s (%s) and is not ingested again", whenEn, prevName)
 		return finish()
 	}
 	err = in.load(ctx, src, path, name, validUTF8, now, rep)
+	if err != nil && minsheng.ErrorCode(err) == minsheng.EINTERNAL {
+		st.mu.Lock()
+		delete(st.inflight, sha) // not committed: a later run ingests it again
+		st.mu.Unlock()
+	}
 	var me *minsheng.Error
 	switch {
 	case err == nil:

@@ -37,3 +37,25 @@ func TestRecoverOrphans(t *testing.T) {
 		t.Errorf("lake holds %d rows, want %d", n, r.Landed)
 	}
 }
+
+// Two copies of the same bytes in one run, ingested at the same time: one lands, one is a
+// duplicate of it, and the lake holds the rows once.
+func TestSameBytesTwiceInOneRun(t *testing.T) {
+	in, dir := newIngester(t)
+	body := gbk(t, workerAidCSV)
+	put(t, dir, "worker_aid", "a.csv", body)
+	put(t, dir, "worker_aid", "b.csv", body)
+	s := run(t, in)
+	statuses := map[string]int{}
+	for _, r := range s.Reports {
+		statuses[r.Status]++
+	}
+	if statuses[lake.StatusLanded] != 1 || statuses[lake.StatusDuplicate] != 1 {
+		t.Fatalf("statuses %v", statuses)
+	}
+	var n int
+	duck(t).QueryRow(`select count(*) from read_parquet(?)`, filepath.Join(dir, "lake", "*", "*", "*.parquet")).Scan(&n)
+	if n != 4 {
+		t.Errorf("lake holds %d rows, want the 4 of one copy", n)
+	}
+}

@@ -146,6 +146,7 @@ func runIngest(ctx context.Context, args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("ingest", flag.ContinueOnError)
 	data, registry, county := commonFlags(fs)
 	workers := fs.Int("workers", 0, "validating goroutines per file (default: the number of CPUs)")
+	files := fs.Int("files", 0, "files ingested at once (default 2)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -153,7 +154,7 @@ func runIngest(ctx context.Context, args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	in, err := ingest.New(ingest.Config{Dir: m.Data, Registry: m.Registry, County: m.County, Workers: *workers})
+	in, err := ingest.New(ingest.Config{Dir: m.Data, Registry: m.Registry, County: m.County, Workers: *workers, Files: *files})
 	if err != nil {
 		return err
 	}
