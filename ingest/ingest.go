@@ -102,15 +102,11 @@ type Summary struct {
 // a bad file is a report with status rejected.
 func (in *Ingester) Run(ctx context.Context) (*Summary, error) {
 	start := time.Now()
-	lk, err := lockDir(in.layout.LockFile(), false)
+	st, unlock, err := in.begin(false)
 	if err != nil {
 		return nil, err
 	}
-	defer lk.unlock()
-	st, err := in.recover()
-	if err != nil {
-		return nil, err
-	}
+	defer unlock()
 	sum := &Summary{}
 	files, unknown, err := in.scan()
 	if err != nil {
@@ -154,16 +150,39 @@ func (in *Ingester) IngestFile(ctx context.Context, source, path, name string) (
 	if _, ok := in.cfg.Registry.Source(source); !ok {
 		return nil, minsheng.Errorf(minsheng.EINVALID, "未知的数据源“%s”", "unknown source %q", source)
 	}
-	lk, err := lockDir(in.layout.LockFile(), true)
+	st, unlock, err := in.begin(true)
 	if err != nil {
 		return nil, err
 	}
-	defer lk.unlock()
+	defer unlock()
+	return in.ingest(ctx, st, source, path, baseName(name), "")
+}
+
+// baseName keeps the last part of a name a browser or a Windows desktop sent: "C:\\台账\\a.xlsx"
+// and "../../a.xlsx" are both "a.xlsx". The name is only shown; bytes are stored by their hash.
+func baseName(name string) string {
+	if i := strings.LastIndexAny(name, `/\`); i >= 0 {
+		name = name[i+1:]
+	}
+	if name == "" || name == "." || name == ".." {
+		return "upload"
+	}
+	return name
+}
+
+// begin takes the folder's lock (waiting for it, or failing at once) and recovers what a crashed
+// run left, before any file is touched.
+func (in *Ingester) begin(wait bool) (*state, func(), error) {
+	lk, err := lockDir(in.layout.LockFile(), wait)
+	if err != nil {
+		return nil, nil, err
+	}
 	st, err := in.recover()
 	if err != nil {
-		return nil, err
+		lk.unlock()
+		return nil, nil, err
 	}
-	return in.ingest(ctx, st, source, path, filepath.Base(name), "")
+	return st, lk.unlock, nil
 }
 
 // state is the manifest as the run goes, shared by the files being ingested at once.

@@ -1,10 +1,12 @@
 package ingest_test
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"testing"
 
+	"github.com/minsheng/minsheng"
 	"github.com/minsheng/minsheng/lake"
 )
 
@@ -57,5 +59,29 @@ func TestSameBytesTwiceInOneRun(t *testing.T) {
 	duck(t).QueryRow(`select count(*) from read_parquet(?)`, filepath.Join(dir, "lake", "*", "*", "*.parquet")).Scan(&n)
 	if n != 4 {
 		t.Errorf("lake holds %d rows, want the 4 of one copy", n)
+	}
+}
+
+// An upload: the bytes are anywhere, the name is what the person gave (path and all), the source
+// is named by the request.
+func TestIngestFileUpload(t *testing.T) {
+	in, dir := newIngester(t)
+	tmp := filepath.Join(t.TempDir(), "upload-123")
+	os.WriteFile(tmp, gbk(t, workerAidCSV), 0o600)
+	r, err := in.IngestFile(context.Background(), "worker_aid", tmp, `..\..\C:\帮扶台账.csv`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Status != lake.StatusLanded || r.Landed != 4 || r.Rejected != 4 || r.InboxPath != "" || r.FileName != "帮扶台账.csv" {
+		t.Errorf("upload report %+v", r.Entry)
+	}
+	if _, err := in.IngestFile(context.Background(), "no_such_source", tmp, "x.csv"); minsheng.ErrorCode(err) != minsheng.EINVALID {
+		t.Errorf("unknown source: %v", err)
+	}
+	if r2, _ := in.IngestFile(context.Background(), "worker_aid", tmp, "again.csv"); r2.Status != lake.StatusDuplicate {
+		t.Errorf("the same upload twice: %s", r2.Status)
+	}
+	if entries, _ := lake.ReadManifest(dir); len(entries) != 2 {
+		t.Errorf("%d manifest entries", len(entries))
 	}
 }
