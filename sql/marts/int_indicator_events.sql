@@ -1,0 +1,348 @@
+-- int_indicator_events: everything that moves an indicator, as signed changes on the day they
+-- happen, by township. A running sum over the date spine turns them into the value at any as-of
+-- date (int_indicator_daily_township), so no model joins persons to days.
+--   n            the count (count and monitor kinds)
+--   numerator    compliant units (rate, standard), or yuan (16b: 办案补贴)
+--   denominator  units judged (rate, standard), or closed cases (16b)
+--   amount_yuan  money aided (monitor kinds)
+-- Indicators whose value can go down as records arrive are written as state changes: each new
+-- state adds itself and removes the one it replaces.
+--   13b  a facility stands at its newest 阶段日期 row; it counts when at 竣工验收 or 运营 with
+--        建设补助 >= min_subsidy_yuan. Reading: of two rows of one facility on one day, the
+--        later file (then the later row) wins, as a correction would.
+--   16b  a case counts at its newest 结案日期 row in the year, with that row's 办案补贴; an open
+--        listing of the same case adds nothing, so a case listed twice counts once. Two closed
+--        rows of one case on one day: the later file wins, as for 13b.
+--   19a  the roster snapshot in force (int_enrollment_snapshot): enrolled over roster less exempt.
+--   19b  a claim is judged against the roster snapshot in force at the as-of date (the claim's
+--        own 人员类别 when the person is not on it, or before any snapshot); a new snapshot can
+--        turn a claim compliant or not. Reading: a claim is a row of the extract, as agreed; a
+--        settlement sent again in a later extract would count twice. The expected assistance is
+--        ratio × 政策范围内个人自付 rounded half up to the fen, in integer fen.
+-- Parents (10 = 10a + 10b + 10c) take their parts' changes.
+-- grain: one row per plan year per indicator code per township per day with a change.
+with
+
+key_events as (
+
+    select
+        year,
+        code,
+        township,
+        first_on as event_on,
+        count(*) as n,
+        cast(count(*) filter (where is_compliant) as decimal(38, 2)) as numerator,
+        count(*) as denominator,
+        cast(0 as decimal(38, 2)) as amount_yuan
+    from int_indicator_keys
+    group by 1, 2, 3, 4
+
+),
+
+aid_amounts as (
+
+    select
+        year,
+        code,
+        township,
+        aided_on as event_on,
+        0 as n,
+        cast(0 as decimal(38, 2)) as numerator,
+        0 as denominator,
+        cast(sum(amount_yuan) as decimal(38, 2)) as amount_yuan
+    from int_aid_deduped
+    group by 1, 2, 3, 4
+
+),
+
+-- 13b -----------------------------------------------------------------------------------------
+
+facility_thresholds as (
+
+    select year, cast(value as decimal(18, 2)) as min_subsidy_yuan
+    from plan_settings
+    where target_code = '13b' and name = 'min_subsidy_yuan'
+
+),
+
+facility_days as (
+
+    select
+        int_plan_years.year,
+        f.facility_name,
+        f.stage_on,
+        f.township,
+        coalesce(f.stage in ('竣工验收', '运营')
+            and f.subsidy_yuan >= facility_thresholds.min_subsidy_yuan, false) as is_counted
+    from stg_elder_care_facility as f
+    join int_plan_years on int_plan_years.year = year(f.stage_on)
+    left join facility_thresholds on facility_thresholds.year = int_plan_years.year
+    qualify row_number() over (
+        partition by f.facility_name, f.stage_on order by f._file_seq desc, f._row desc
+    ) = 1
+
+),
+
+facility_states as (
+
+    select
+        *,
+        lag(township) over facility as previous_township,
+        lag(is_counted) over facility as was_counted
+    from facility_days
+    window facility as (partition by year, facility_name order by stage_on)
+
+),
+
+facility_events as (
+
+    select year, '13b' as code, township, stage_on as event_on,
+        cast(is_counted as integer) as n,
+        cast(0 as decimal(38, 2)) as numerator, 0 as denominator, cast(0 as decimal(38, 2)) as amount_yuan
+    from facility_states
+    union all
+    select year, '13b', previous_township, stage_on,
+        -cast(was_counted as integer),
+        0, 0, 0
+    from facility_states
+    where previous_township is not null
+
+),
+
+-- 16b -----------------------------------------------------------------------------------------
+
+closed_days as (
+
+    select
+        int_plan_years.year,
+        l.case_no,
+        l.closed_on,
+        l.township,
+        l.subsidy_yuan
+    from stg_legal_aid as l
+    join int_plan_years on int_plan_years.year = year(l.closed_on)
+    where l.subsidy_yuan is not null
+    qualify row_number() over (
+        partition by l.case_no, l.closed_on order by l._file_seq desc, l._row desc
+    ) = 1
+
+),
+
+closed_states as (
+
+    select
+        *,
+        lag(township) over legal_case as previous_township,
+        lag(subsidy_yuan) over legal_case as previous_subsidy_yuan
+    from closed_days
+    window legal_case as (partition by year, case_no order by closed_on)
+
+),
+
+closed_events as (
+
+    select year, '16b' as code, township, closed_on as event_on,
+        1 as n,
+        cast(subsidy_yuan as decimal(38, 2)) as numerator,
+        1 as denominator,
+        cast(0 as decimal(38, 2)) as amount_yuan
+    from closed_states
+    union all
+    select year, '16b', previous_township, closed_on,
+        -1,
+        -previous_subsidy_yuan,
+        -1,
+        0
+    from closed_states
+    where previous_township is not null
+
+),
+
+-- 19a -----------------------------------------------------------------------------------------
+
+enrollment_events as (
+
+    select
+        year,
+        '19a' as code,
+        township,
+        effective_on as event_on,
+        roster_persons - coalesce(lag(roster_persons) over township_snapshots, 0) as n,
+        cast(enrolled_persons - coalesce(lag(enrolled_persons) over township_snapshots, 0)
+            as decimal(38, 2)) as numerator,
+        (roster_persons - exempt_persons)
+            - coalesce(lag(roster_persons - exempt_persons) over township_snapshots, 0) as denominator,
+        cast(0 as decimal(38, 2)) as amount_yuan
+    from int_enrollment_snapshot
+    window township_snapshots as (partition by year, township order by effective_on)
+
+),
+
+-- 19b -----------------------------------------------------------------------------------------
+
+-- each ratio in millionths, so the expected assistance is worked in integers (bigint holds
+-- a million times any out-of-pocket sum below 90 billion yuan)
+ratios as (
+
+    select
+        year,
+        cast(round(max(value) filter (where name = 'ratio_tekun') * 1000000) as bigint) as tekun,
+        cast(round(max(value) filter (where name = 'ratio_dibao') * 1000000) as bigint) as dibao,
+        cast(round(max(value) filter (where name = 'ratio_bianyuan') * 1000000) as bigint) as bianyuan,
+        cast(round(max(value) filter (where name = 'ratio_jiance') * 1000000) as bigint) as jiance
+    from plan_settings
+    where target_code = '19b'
+    group by 1
+
+),
+
+claims as (
+
+    select
+        int_plan_years.year,
+        m._file_seq,
+        m._row,
+        m.person_id,
+        m.township,
+        m.person_group as claim_group,
+        m.settled_on,
+        cast(m.eligible_out_of_pocket_yuan * 100 as bigint) as eligible_fen,
+        cast(m.assistance_yuan * 100 as bigint) as assistance_fen
+    from stg_medical_assistance as m
+    join int_plan_years on int_plan_years.year = year(m.settled_on)
+
+),
+
+-- the snapshot in force on the settle day (none before the first), then every later one
+claim_states as (
+
+    select claims.*, snapshots.snapshot_on, claims.settled_on as event_on, true as is_first
+    from claims
+    asof left join int_roster_snapshots as snapshots
+        on snapshots.year = claims.year
+        and claims.settled_on >= snapshots.effective_on
+
+    union all
+
+    select claims.*, snapshots.snapshot_on, snapshots.effective_on as event_on, false as is_first
+    from claims
+    join int_roster_snapshots as snapshots
+        on snapshots.year = claims.year
+        and snapshots.effective_on > claims.settled_on
+
+),
+
+-- the roster listings of claimants only: the roster is far larger than the claims
+claimant_roster as (
+
+    select roster.snapshot_on, roster.person_id, roster.person_group
+    from int_roster as roster
+    semi join claims on claims.person_id = roster.person_id
+
+),
+
+claim_ratios as (
+
+    select
+        claim_states.*,
+        case coalesce(roster.person_group, claim_states.claim_group)
+            when '特困人员' then ratios.tekun
+            when '低保对象' then ratios.dibao
+            when '低保边缘家庭成员' then ratios.bianyuan
+            when '防止返贫监测对象' then ratios.jiance
+        end as ratio_millionths
+    from claim_states
+    left join claimant_roster as roster
+        on roster.snapshot_on = claim_states.snapshot_on
+        and roster.person_id = claim_states.person_id
+    left join ratios on ratios.year = claim_states.year
+
+),
+
+claim_judged as (
+
+    select
+        *,
+        -- ratio × 政策范围内个人自付, rounded half up to the fen; a group without a ratio (a
+        -- roster 脱贫人口) cannot comply
+        coalesce(assistance_fen
+            = (ratio_millionths * eligible_fen + 500000) // 1000000, false) as is_compliant
+    from claim_ratios
+
+),
+
+claim_events as (
+
+    select
+        year,
+        '19b' as code,
+        township,
+        event_on,
+        cast(is_first as integer) as n,
+        cast(cast(is_compliant as integer)
+            - coalesce(lag(cast(is_compliant as integer)) over claim, 0) as decimal(38, 2)) as numerator,
+        cast(is_first as integer) as denominator,
+        cast(0 as decimal(38, 2)) as amount_yuan
+    from claim_judged
+    window claim as (partition by _file_seq, _row order by event_on)
+
+),
+
+-- all codes ---------------------------------------------------------------------------------
+
+leaf_events as (
+
+    select * from key_events
+    union all select * from aid_amounts
+    union all select * from facility_events
+    union all select * from closed_events
+    union all select * from enrollment_events
+    union all select * from claim_events
+
+),
+
+part_events as (
+
+    select
+        leaf_events.year,
+        plan_target_parts.code,
+        leaf_events.township,
+        leaf_events.event_on,
+        leaf_events.n,
+        leaf_events.numerator,
+        leaf_events.denominator,
+        leaf_events.amount_yuan
+    from leaf_events
+    join plan_target_parts
+        on plan_target_parts.year = leaf_events.year
+        and plan_target_parts.part_code = leaf_events.code
+
+),
+
+unioned as (
+
+    select * from leaf_events
+    union all
+    select * from part_events
+
+),
+
+final as (
+
+    select
+        unioned.year,
+        unioned.code,
+        unioned.township,
+        unioned.event_on,
+        cast(sum(unioned.n) as bigint) as n,
+        cast(sum(unioned.numerator) as decimal(38, 2)) as numerator,
+        cast(sum(unioned.denominator) as bigint) as denominator,
+        cast(sum(unioned.amount_yuan) as decimal(38, 2)) as amount_yuan
+    from unioned
+    semi join plan_targets
+        on plan_targets.year = unioned.year and plan_targets.code = unioned.code
+    group by 1, 2, 3, 4
+
+)
+
+select * from final

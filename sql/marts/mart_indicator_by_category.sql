@@ -1,0 +1,72 @@
+-- mart_indicator_by_category: the monitored items by category at the end of every day: 14 by
+-- 病种, 17 by 对象类别. persons are distinct within a category (a person aided under two
+-- categories counts in each, once in the total); amount_yuan counts exact duplicates once.
+-- grain: one row per plan year per monitor code per category seen in the year per day.
+with
+
+first_days as (
+
+    select year, code, category, person_id, min(aided_on) as first_on
+    from int_aid_deduped
+    group by 1, 2, 3, 4
+
+),
+
+events as (
+
+    select year, code, category, first_on as event_on,
+        count(*) as persons, cast(0 as decimal(38, 2)) as amount_yuan
+    from first_days
+    group by 1, 2, 3, 4
+    union all
+    select year, code, category, aided_on,
+        0, cast(sum(amount_yuan) as decimal(38, 2))
+    from int_aid_deduped
+    group by 1, 2, 3, 4
+
+),
+
+daily_events as (
+
+    select year, code, category, event_on,
+        sum(persons) as persons, sum(amount_yuan) as amount_yuan
+    from events
+    group by 1, 2, 3, 4
+
+),
+
+categories as (
+
+    select distinct int_aid_deduped.year, int_aid_deduped.code, int_aid_deduped.category
+    from int_aid_deduped
+    semi join plan_targets
+        on plan_targets.year = int_aid_deduped.year and plan_targets.code = int_aid_deduped.code
+
+),
+
+final as (
+
+    select
+        categories.year,
+        categories.code,
+        categories.category,
+        int_calendar.as_of_on,
+        cast(sum(coalesce(daily_events.persons, 0)) over running as bigint) as persons,
+        cast(sum(coalesce(daily_events.amount_yuan, 0)) over running as decimal(38, 2)) as amount_yuan
+
+    from categories
+    join int_calendar on int_calendar.year = categories.year
+    left join daily_events
+        on daily_events.year = categories.year
+        and daily_events.code = categories.code
+        and daily_events.category = categories.category
+        and daily_events.event_on = int_calendar.as_of_on
+    window running as (
+        partition by categories.year, categories.code, categories.category
+        order by int_calendar.as_of_on
+        rows between unbounded preceding and current row
+    )
+
+)
+
+select * from final

@@ -1,0 +1,46 @@
+-- stg_worker_aid: 困难职工帮扶救助台账 (县总工会).
+-- grain: one row per landed row of a committed lake file (repeats kept: the marts say
+-- what a repeat is). Renaming, casting and cleaning only.
+with
+
+source as (
+
+    select * from lake_worker_aid
+
+),
+
+renamed as (
+
+    select
+        -- ids
+        person_id,
+        person_id_masked,
+        name_masked,
+
+        -- person, on the record's dating day (from the ID number)
+        person_age,
+        person_sex,
+
+        -- place
+        township,
+
+        -- attributes
+        aid_type,
+
+        -- amounts
+        amount_yuan,
+        out_of_pocket_yuan,
+
+        -- dates
+        aided_on,
+
+        -- lineage: the record is found again by file and row, never by name
+        _file_sha256,
+        _file_seq,
+        _row
+
+    from source
+
+)
+
+select * from renamed
