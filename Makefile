@@ -7,10 +7,12 @@ YEAR  ?= 2024
 # The county's secret pseudonym key: unset, a random key is created once in $(DATA)/pii.key.
 export MINSHENG_PII_KEY
 
-.PHONY: run test deps build demo ingest vet lint bench clean
+ADDR  ?= 127.0.0.1:8080
 
-## run: build, make demo extracts if the inbox is empty, ingest them
-run: deps build demo ingest
+.PHONY: run test deps build demo ingest warehouse serve vet lint bench clean
+
+## run: build, make demo extracts if the inbox is empty, ingest them, build the warehouse, serve
+run: deps build demo ingest warehouse serve
 
 ## deps: check the toolchain and fetch Go modules (the module proxy is the only network needed)
 deps:
@@ -28,6 +30,12 @@ demo: build
 
 ingest: build
 	./$(BIN) ingest --data $(DATA)
+
+warehouse: build
+	./$(BIN) build --data $(DATA)
+
+serve: build
+	./$(BIN) serve --data $(DATA) --addr $(ADDR)
 
 vet:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))" || { echo "gofmt needed:"; gofmt -l .; exit 1; }

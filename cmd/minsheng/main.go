@@ -2,6 +2,8 @@
 //
 //	minsheng fixtures --year 2024 --out DIR [--seed N] [--as-of 2024-10-31] [--scale 1]
 //	minsheng ingest   --data DIR
+//	minsheng build    --data DIR
+//	minsheng serve    --data DIR --addr HOST:PORT [--nightly 02:00|off]
 package main
 
 import (
@@ -28,11 +30,14 @@ const usage = `minsheng: 民生实事 target tracking / livelihood project track
 Usage:
   minsheng fixtures --year 2024 --out DIR [--seed N] [--as-of YYYY-MM-DD] [--scale F]
   minsheng ingest   --data DIR
+  minsheng build    --data DIR
+  minsheng serve    --data DIR [--addr 127.0.0.1:8080] [--nightly 02:00|off]
 
 Common flags:
   --data DIR        the data folder (default ./data)
   --registry FILE   a source registry to use instead of the shipped one
   --county FILE     a county profile CSV (default: DIR/county.csv if present, else the demo county)
+  --targets DIR     a folder of yearly target files <year>.yaml (default: the shipped ones)
 `
 
 func main() {
@@ -61,6 +66,10 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = runFixtures(ctx, args[1:], stdout)
 	case "ingest":
 		err = runIngest(ctx, args[1:], stdout)
+	case "build":
+		err = runBuild(ctx, args[1:], stdout)
+	case "serve":
+		err = runServe(ctx, args[1:], stdout, stderr)
 	default:
 		fmt.Fprintf(stderr, "minsheng: 未知命令 / unknown command %q\n\n%s", args[0], usage)
 		return 2

@@ -1,0 +1,159 @@
+package api
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/minsheng/minsheng"
+	"github.com/minsheng/minsheng/indicators"
+)
+
+func (s *Server) healthz(c *gin.Context) {
+	a := s.current.Load()
+	if a == nil {
+		err := *s.loadErr.Load()
+		c.JSON(http.StatusServiceUnavailable, gin.H{"status": "unavailable",
+			"error": gin.H{"code": minsheng.ErrorCode(err), "message": minsheng.ErrorMessage(err)}})
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"status": "ok", "warehouse": filepath.Base(a.snap.Path),
+		"loaded_at": a.snap.LoadedAt.In(s.cfg.Location).Format(time.RFC3339), "years": a.snap.Years()})
+}
+
+// query is a request's year and as-of date, checked.
+type query struct {
+	year int
+	asOf time.Time // zero: the newest record date
+	raw  string    // the as_of as given, for the cache key
+}
+
+// parseQuery reads ?year= (default: the year of today in the county, or the newest plan year
+// before it) and ?as_of=YYYY-MM-DD (default: the year's newest record date).
+func (s *Server) parseQuery(c *gin.Context, snap *indicators.Snapshot, withAsOf bool) (query, error) {
+	var q query
+	if y := c.Query("year"); y != "" {
+		n, err := strconv.Atoi(y)
+		if err != nil || n < 1900 || n > 2200 {
+			return q, minsheng.Errorf(minsheng.EINVALID, "year 应为四位年份(如 2024),而不是 %q",
+				"year must be a four-digit year such as 2024, not %q", y)
+		}
+		q.year = n
+	} else {
+		q.year = snap.DefaultYear(s.cfg.Now().In(s.cfg.Location))
+	}
+	if v := c.Query("as_of"); v != "" {
+		if !withAsOf {
+			return q, minsheng.Errorf(minsheng.EINVALID, "此接口不接受 as_of:检查按最新数据日期进行",
+				"this endpoint takes no as_of: checks are judged at the newest record date")
+		}
+		t, err := time.Parse(time.DateOnly, v)
+		if err != nil {
+			return q, minsheng.Errorf(minsheng.EINVALID, "as_of 应为 YYYY-MM-DD 格式的日期(如 2024-10-31),而不是 %q",
+				"as_of must be a date as YYYY-MM-DD (such as 2024-10-31), not %q", v)
+		}
+		q.asOf, q.raw = t, v
+	}
+	return q, nil
+}
+
+// answer serves an endpoint's answer from the snapshot's cache, computing and encoding it on the
+// first request for its key.
+func (s *Server) answer(c *gin.Context, name string, withAsOf bool, compute func(*indicators.Snapshot, query) (any, error)) {
+	a := s.current.Load()
+	if a == nil {
+		writeError(c, *s.loadErr.Load())
+		return
+	}
+	q, err := s.parseQuery(c, a.snap, withAsOf)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	key := name + "|" + strconv.Itoa(q.year) + "|" + q.raw
+	if b, ok := a.cache.Load(key); ok {
+		writeJSON(c, b.([]byte))
+		return
+	}
+	v, err := compute(a.snap, q)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	if a.size.Load() < maxCached {
+		if _, loaded := a.cache.LoadOrStore(key, b); !loaded {
+			a.size.Add(1)
+		}
+	}
+	writeJSON(c, b)
+}
+
+func (s *Server) targets(c *gin.Context) {
+	s.answer(c, "targets", true, func(snap *indicators.Snapshot, q query) (any, error) {
+		return snap.Targets(q.year, q.asOf)
+	})
+}
+
+func (s *Server) target(c *gin.Context) {
+	code := c.Param("code")
+	s.answer(c, "target/"+code, true, func(snap *indicators.Snapshot, q query) (any, error) {
+		return snap.Target(q.year, code, q.asOf)
+	})
+}
+
+func (s *Server) enrollment(c *gin.Context) {
+	s.answer(c, "enrollment", true, func(snap *indicators.Snapshot, q query) (any, error) {
+		return snap.Enrollment(q.year, q.asOf)
+	})
+}
+
+func (s *Server) checks(c *gin.Context) {
+	s.answer(c, "checks", false, func(snap *indicators.Snapshot, q query) (any, error) {
+		return snap.Checks(q.year)
+	})
+}
+
+func writeJSON(c *gin.Context, b []byte) {
+	c.Data(http.StatusOK, "application/json; charset=utf-8", b)
+}
+
+// statuses maps each error code to its HTTP status, in one place.
+var statuses = map[string]int{
+	minsheng.EINVALID:      http.StatusBadRequest,
+	minsheng.ENOTFOUND:     http.StatusNotFound,
+	minsheng.ECONFLICT:     http.StatusConflict,
+	minsheng.EUNAUTHORIZED: http.StatusUnauthorized,
+	minsheng.EFORBIDDEN:    http.StatusForbidden,
+	minsheng.ETOOLARGE:     http.StatusRequestEntityTooLarge,
+	minsheng.EINTERNAL:     http.StatusInternalServerError,
+	minsheng.EUNAVAILABLE:  http.StatusServiceUnavailable,
+}
+
+// writeError answers {"error": {"code", "message"}} with the status of the error's code. An
+// error that is not a *minsheng.Error is ours: logged by the caller's logger, shown generically.
+func writeError(c *gin.Context, err error) {
+	code := minsheng.ErrorCode(err)
+	status, ok := statuses[code]
+	if !ok {
+		status = http.StatusInternalServerError
+	}
+	var me *minsheng.Error
+	if !errors.As(err, &me) {
+		c.Error(err) //nolint:errcheck // recorded for the log, not shown
+	}
+	writeStatus(c, status, code, minsheng.ErrorMessage(err))
+}
+
+func writeStatus(c *gin.Context, status int, code, message string) {
+	c.JSON(status, gin.H{"error": gin.H{"code": code, "message": message}})
+}
