@@ -50,7 +50,7 @@ func (s Schedule) String() string {
 
 // Run calls job at every scheduled time until ctx ends. A failed job is logged and tried again
 // the next night; a job still running at the next time delays that run, never doubles it.
-func Run(ctx context.Context, s Schedule, log *slog.Logger, job func(context.Context) error) {
+func Run(ctx context.Context, s interface{ Next(time.Time) time.Time }, log *slog.Logger, job func(context.Context) error) {
 	for {
 		next := s.Next(time.Now())
 		log.Info("nightly run scheduled", "at", next.Format(time.RFC3339))
