@@ -32,3 +32,20 @@ var (
 
 // ReasonDateFuture: a record dated after the day it was ingested cannot be true yet.
 var ReasonDateFuture = Reason{"date_future", "日期晚于导入当天", "the date is after the day of ingest"}
+
+// reasons lists every reason, for looking one up by its code.
+var reasons = []Reason{
+	ReasonRequired, ReasonIDInvalid, ReasonCertInvalid, ReasonCertMismatch, ReasonTownshipUnknown,
+	ReasonVillageUnknown, ReasonEnumInvalid, ReasonDateInvalid, ReasonMonthInvalid, ReasonYearInvalid,
+	ReasonMoneyInvalid, ReasonMoneyNegative, ReasonBirthAfterDate, ReasonFormulaText, ReasonDateFuture,
+}
+
+// ReasonByCode returns the reason with the given code (as ingest reports count them).
+func ReasonByCode(code string) (Reason, bool) {
+	for _, r := range reasons {
+		if r.Code == code {
+			return r, true
+		}
+	}
+	return Reason{}, false
+}

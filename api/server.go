@@ -40,6 +40,8 @@ type Server struct {
 	loadErr atomic.Pointer[error] // why no warehouse is loaded, while none is
 	reload  sync.Mutex
 	runs    runsCache
+	// notFound answers a path outside /api/ that no route serves (the dashboards' HTML page)
+	notFound gin.HandlerFunc
 }
 
 // answers is one warehouse's snapshot with the encoded responses asked of it so far.
@@ -78,6 +80,12 @@ func (s *Server) Handler() http.Handler { return s.engine }
 
 // Engine is the Gin engine, for other packages to add their routes to (the dashboards).
 func (s *Server) Engine() *gin.Engine { return s.engine }
+
+// SetNotFound sets the handler of paths outside /api/ that no route serves.
+func (s *Server) SetNotFound(h gin.HandlerFunc) { s.notFound = h }
+
+// Runs is the ingest history, newest first.
+func (s *Server) Runs() ([]Run, error) { return s.runs.get(s.cfg.Location) }
 
 // Snapshot is the answers being served, nil before the first load.
 func (s *Server) Snapshot() *indicators.Snapshot {
@@ -141,6 +149,10 @@ func (s *Server) routes() *gin.Engine {
 	r.HandleMethodNotAllowed = true
 	r.Use(s.logRequests, s.recoverPanics)
 	r.NoRoute(func(c *gin.Context) {
+		if s.notFound != nil && !strings.HasPrefix(c.Request.URL.Path, "/api/") {
+			s.notFound(c)
+			return
+		}
 		writeError(c, minsheng.Errorf(minsheng.ENOTFOUND, "没有这个地址:%s", "no such path: %s", c.Request.URL.Path))
 	})
 	r.NoMethod(func(c *gin.Context) {

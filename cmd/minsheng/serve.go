@@ -14,6 +14,7 @@ import (
 
 	"github.com/minsheng/minsheng"
 	"github.com/minsheng/minsheng/api"
+	"github.com/minsheng/minsheng/dashboards"
 	"github.com/minsheng/minsheng/nightly"
 	"github.com/minsheng/minsheng/pipeline"
 	"github.com/minsheng/minsheng/warehouse"
@@ -96,6 +97,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
 	srv := api.New(api.Config{Dir: m.Data, Location: loc, Log: log})
+	pages := dashboards.New(dashboards.Config{Source: srv, Registry: m.Registry, Location: loc})
+	pages.Register(srv.Engine())
+	srv.SetNotFound(pages.NotFound)
 
 	if _, err := srv.Reload(ctx); err != nil {
 		if minsheng.ErrorCode(err) != minsheng.EUNAVAILABLE {

@@ -1,0 +1,235 @@
+package dashboards
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/go-echarts/go-echarts/v2/charts"
+	"github.com/go-echarts/go-echarts/v2/opts"
+	"github.com/go-echarts/go-echarts/v2/render"
+
+	"github.com/minsheng/minsheng"
+	"github.com/minsheng/minsheng/indicators"
+)
+
+// Chart is a chart's ECharts option, made with go-echarts and handed to the page as data: the
+// page's one script (app.js) draws every .chart from its data-option attribute, so no inline
+// script carries text from the data, and html/template escapes the option like any attribute.
+type Chart struct {
+	ID     string
+	Title  string // for screen readers and the print caption
+	Option string // JSON
+	Height int    // px
+}
+
+// status colours: green done or on track, amber behind, red far behind; grey when not judged
+var statusColor = map[string]string{
+	"已完成": "#1b7a3d", "正常": "#43a047", "达标": "#1b7a3d",
+	"滞后": "#e0a000", "未达标": "#c62828", "严重滞后": "#c62828",
+	"监测": "#607d8b", "无数据": "#9e9e9e",
+}
+
+func colorOf(status string) string {
+	if c, ok := statusColor[status]; ok {
+		return c
+	}
+	return "#9e9e9e"
+}
+
+func snippet(id, title string, height int, r interface{ RenderSnippet() render.ChartSnippet }) Chart {
+	return Chart{ID: id, Title: title, Option: r.RenderSnippet().Option, Height: height}
+}
+
+func pct(f float64) float64 { return math.Round(f*1000) / 10 }
+
+func baseOpts(height int) []charts.GlobalOpts {
+	return []charts.GlobalOpts{
+		charts.WithInitializationOpts(opts.Initialization{Width: "100%", Height: fmt.Sprintf("%dpx", height)}),
+		charts.WithAnimation(false),
+		charts.WithTooltipOpts(opts.Tooltip{Show: opts.Bool(true), Trigger: "axis"}),
+		charts.WithGridOpts(opts.Grid{Left: "3%", Right: "56", Top: "40", Bottom: "3%", ContainLabel: opts.Bool(true)}),
+	}
+}
+
+// completionChart: every count indicator's completion against the time progress, coloured by
+// status, one bar each.
+func completionChart(t *indicators.Targets) Chart {
+	var names []string
+	var data []opts.BarData
+	for i := len(t.Targets) - 1; i >= 0; i-- { // ECharts draws a category axis bottom-up
+		tg := t.Targets[i]
+		if tg.Kind != minsheng.KindCount || tg.Completion == nil {
+			continue
+		}
+		names = append(names, tg.Code+" "+tg.Title)
+		data = append(data, opts.BarData{Name: tg.Code, Value: pct(*tg.Completion),
+			ItemStyle: &opts.ItemStyle{Color: colorOf(tg.Status)},
+			Label:     &opts.Label{Show: opts.Bool(true), Position: "right", Formatter: "{c}%"}})
+	}
+	height := 70 + 30*len(names) // 70 alone: no count indicator
+	bar := charts.NewBar()
+	bar.SetGlobalOptions(append(baseOpts(height),
+		// XYReversal puts the names on the y axis: the types are given already swapped
+		charts.WithXAxisOpts(opts.XAxis{Type: "value", Name: "%", Max: maxPct(data)}),
+		charts.WithYAxisOpts(opts.YAxis{Type: "category", AxisLabel: &opts.AxisLabel{Width: 130, Overflow: "truncate"}}),
+		charts.WithLegendOpts(opts.Legend{Show: opts.Bool(false)}),
+	)...)
+	bar.SetXAxis(names).AddSeries("完成率", data,
+		charts.WithMarkLineNameXAxisItemOpts(opts.MarkLineNameXAxisItem{Name: "序时进度", XAxis: pct(t.TimeProgress)}),
+		charts.WithMarkLineStyleOpts(opts.MarkLineStyle{Symbol: []string{"none", "none"},
+			LineStyle: &opts.LineStyle{Color: "#1565c0", Type: "dashed", Width: 2},
+			Label:     &opts.Label{Show: opts.Bool(true), Formatter: "序时进度 {c}%"}}),
+	)
+	bar.XYReversal()
+	return snippet("chart-completion", "各项目完成率与序时进度", height, bar)
+}
+
+func maxPct(data []opts.BarData) float64 {
+	m := 100.0
+	for _, d := range data {
+		if v, ok := d.Value.(float64); ok && v > m {
+			m = v
+		}
+	}
+	return math.Ceil(m/10) * 10
+}
+
+// monthlyChart: the cumulative actual month by month against the even plan line (count), or the
+// rate month by month against the target (rate, standard).
+func monthlyChart(d *indicators.TargetDetail) Chart {
+	var months []string
+	var actual, plan []opts.LineData
+	share := d.Measure == "share"
+	for _, m := range d.Monthly {
+		months = append(months, m.Month)
+		v := opts.LineData{Value: nil}
+		if m.Actual != nil {
+			if share {
+				v.Value = pct(*m.Actual)
+			} else {
+				v.Value = *m.Actual
+			}
+		}
+		actual = append(actual, v)
+		if m.Plan != nil {
+			plan = append(plan, opts.LineData{Value: math.Round(*m.Plan*10) / 10})
+		}
+	}
+	name := "累计完成 (" + d.Unit + ")"
+	if share {
+		name = "达标比例 %"
+	}
+	line := charts.NewLine()
+	line.SetGlobalOptions(append(baseOpts(320),
+		charts.WithLegendOpts(opts.Legend{Show: opts.Bool(true), Top: "0"}),
+		charts.WithYAxisOpts(opts.YAxis{Type: "value", Name: name, Scale: opts.Bool(share)}),
+	)...)
+	line.SetXAxis(months).AddSeries(name, actual,
+		charts.WithLineStyleOpts(opts.LineStyle{Width: 3, Color: "#1565c0"}),
+		charts.WithItemStyleOpts(opts.ItemStyle{Color: "#1565c0"}),
+		charts.WithLabelOpts(opts.Label{Show: opts.Bool(true)}))
+	if len(plan) > 0 {
+		line.AddSeries("序时计划", plan, charts.WithLineStyleOpts(opts.LineStyle{Type: "dashed", Color: "#9e9e9e"}),
+			charts.WithItemStyleOpts(opts.ItemStyle{Color: "#9e9e9e"}))
+	}
+	if d.Target.Target != nil && d.Kind != minsheng.KindCount {
+		target := *d.Target.Target
+		if share {
+			target = pct(target)
+		}
+		line.SetSeriesOptions(charts.WithMarkLineNameYAxisItemOpts(opts.MarkLineNameYAxisItem{Name: "目标", YAxis: target}),
+			charts.WithMarkLineStyleOpts(opts.MarkLineStyle{Symbol: []string{"none", "none"},
+				LineStyle: &opts.LineStyle{Color: "#c62828", Type: "dashed"}}))
+	}
+	return snippet("chart-monthly", d.Title+" 月度累计", 320, line)
+}
+
+// townshipChart: the indicator by township of the profile.
+func townshipChart(d *indicators.TargetDetail) Chart {
+	var names []string
+	var data []opts.BarData
+	share := d.Measure == "share"
+	for _, tw := range d.ByTownship {
+		names = append(names, tw.Township)
+		v := opts.BarData{}
+		if tw.Actual != nil {
+			if share {
+				v.Value = pct(*tw.Actual)
+			} else {
+				v.Value = *tw.Actual
+			}
+		}
+		if tw.Meets != nil && !*tw.Meets {
+			v.ItemStyle = &opts.ItemStyle{Color: "#c62828"}
+		}
+		data = append(data, v)
+	}
+	unit := d.Unit
+	if share {
+		unit = "%"
+	}
+	bar := charts.NewBar()
+	bar.SetGlobalOptions(append(baseOpts(300),
+		charts.WithLegendOpts(opts.Legend{Show: opts.Bool(false)}),
+		charts.WithXAxisOpts(opts.XAxis{Type: "category", AxisLabel: &opts.AxisLabel{Interval: "0", Rotate: 45}}),
+		charts.WithYAxisOpts(opts.YAxis{Type: "value", Name: unit, Scale: opts.Bool(share)}),
+	)...)
+	bar.SetXAxis(names).AddSeries(d.Title, data, charts.WithItemStyleOpts(opts.ItemStyle{Color: "#1565c0"}))
+	return snippet("chart-township", d.Title+" 分乡镇", 300, bar)
+}
+
+// categoryChart: persons and money of a monitored item by category (14 by 病种, 17 by 对象类别).
+func categoryChart(d *indicators.TargetDetail) Chart {
+	var names []string
+	var persons, money []opts.BarData
+	for _, c := range d.ByCategory {
+		names = append(names, c.Category)
+		persons = append(persons, opts.BarData{Value: c.Persons})
+		money = append(money, opts.BarData{Value: math.Round(c.AmountYuan/100) / 100})
+	}
+	bar := charts.NewBar()
+	bar.SetGlobalOptions(append(baseOpts(300),
+		charts.WithLegendOpts(opts.Legend{Show: opts.Bool(true), Top: "0"}),
+		charts.WithXAxisOpts(opts.XAxis{Type: "category", AxisLabel: &opts.AxisLabel{Interval: "0", Rotate: 30}}),
+	)...)
+	bar.ExtendYAxis(opts.YAxis{Type: "value", Name: "万元", Position: "right"})
+	bar.SetXAxis(names).
+		AddSeries("人数", persons, charts.WithItemStyleOpts(opts.ItemStyle{Color: "#1565c0"})).
+		AddSeries("金额(万元)", money, charts.WithBarChartOpts(opts.BarChart{YAxisIndex: 1}),
+			charts.WithItemStyleOpts(opts.ItemStyle{Color: "#e0a000"}))
+	return snippet("chart-category", d.Title+" 分类别", 300, bar)
+}
+
+// enrollmentChart: the enrollment rate by township against the target's mark line; townships
+// under it in red.
+func enrollmentChart(e *indicators.Enrollment) Chart {
+	var names []string
+	var data []opts.BarData
+	low := 100.0
+	for _, tw := range e.Townships {
+		names = append(names, tw.Township)
+		v := opts.BarData{}
+		if tw.Rate != nil {
+			v.Value = math.Round(*tw.Rate*10000) / 100
+			low = math.Min(low, v.Value.(float64))
+		}
+		color := "#1b7a3d"
+		if tw.Supervise {
+			color = "#c62828"
+		}
+		v.ItemStyle = &opts.ItemStyle{Color: color}
+		data = append(data, v)
+	}
+	bar := charts.NewBar()
+	bar.SetGlobalOptions(append(baseOpts(320),
+		charts.WithLegendOpts(opts.Legend{Show: opts.Bool(false)}),
+		charts.WithXAxisOpts(opts.XAxis{Type: "category", AxisLabel: &opts.AxisLabel{Interval: "0", Rotate: 45}}),
+		charts.WithYAxisOpts(opts.YAxis{Type: "value", Name: "参保率 %", Min: math.Floor(math.Min(low, e.Target*100) - 1), Max: 100}),
+	)...)
+	bar.SetXAxis(names).AddSeries("参保率", data,
+		charts.WithMarkLineNameYAxisItemOpts(opts.MarkLineNameYAxisItem{Name: "目标", YAxis: e.Target * 100}),
+		charts.WithMarkLineStyleOpts(opts.MarkLineStyle{Symbol: []string{"none", "none"},
+			LineStyle: &opts.LineStyle{Color: "#c62828", Type: "dashed", Width: 2},
+			Label:     &opts.Label{Show: opts.Bool(true), Formatter: "目标 {c}%"}}))
+	return snippet("chart-enrollment", "分乡镇参保率", 320, bar)
+}

@@ -1,0 +1,519 @@
+// Package dashboards serves the leadership's pages: the overview, one page per target, one per
+// lead unit and the enrollment assessment, rendered on the server with html/template from the
+// answers the API serves (package indicators), with ECharts charts made by go-echarts, and the
+// bulletin as Excel. Everything a page needs is embedded and served by the binary itself.
+package dashboards
+
+import (
+	"bytes"
+	"embed"
+	"errors"
+	"fmt"
+	"html/template"
+	"math"
+	"net/http"
+	"net/url"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/minsheng/minsheng"
+	"github.com/minsheng/minsheng/api"
+	"github.com/minsheng/minsheng/indicators"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+// Source is where the pages get their answers: the API server's current snapshot and runs.
+type Source interface {
+	Snapshot() *indicators.Snapshot
+	Runs() ([]api.Run, error)
+}
+
+// Config is what the pages need.
+type Config struct {
+	Source   Source
+	Registry *minsheng.Registry // source titles and lead units, for the unit pages
+	Location *time.Location     // the county's: "today" decides the default year
+	Now      func() time.Time
+}
+
+// Dashboards renders the pages.
+type Dashboards struct {
+	cfg    Config
+	assets *assets
+	pages  map[string]*template.Template
+}
+
+// New parses the templates and loads the assets.
+func New(cfg Config) *Dashboards {
+	if cfg.Location == nil {
+		cfg.Location = time.Local
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	d := &Dashboards{cfg: cfg, assets: loadAssets(), pages: map[string]*template.Template{}}
+	funcs := template.FuncMap{
+		"asset": d.assets.URL, "pct": pctText, "ratep": ratePct, "target": targetText,
+		"actual": actualText, "completion": completionText, "yuan": yuanText, "minus": func(a, b int64) int64 { return a - b },
+		"reasons": reasonsText, "runStatus": runStatusText,
+	}
+	for _, p := range []string{"overview", "target", "unit", "enrollment", "error"} {
+		d.pages[p] = template.Must(template.New(p).Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/"+p+".html"))
+	}
+	return d
+}
+
+// Register adds the pages, the exports and the assets to the engine.
+func (d *Dashboards) Register(r *gin.Engine) {
+	r.GET("/", d.overview)
+	r.GET("/targets/:code", d.target)
+	r.GET("/units/:unit", d.unit)
+	r.GET("/assessment/enrollment", d.enrollment)
+	r.GET("/export/overview.xlsx", d.exportOverview)
+	r.GET("/export/targets/:file", d.exportTarget)
+	r.GET(staticPrefix+":hash/:name", d.assets.serve)
+}
+
+// NotFound renders the HTML page for a path no route serves.
+func (d *Dashboards) NotFound(c *gin.Context) {
+	d.fail(c, minsheng.Errorf(minsheng.ENOTFOUND, "没有这个页面:%s", "no such page: %s", c.Request.URL.Path))
+}
+
+// page is what the layout needs, embedded in every page's data.
+type page struct {
+	Title, Heading string
+	Year           int
+	AsOf, DataAsOf string
+	TimeProgress   float64
+	Query          string // ?year=&as_of= as asked, carried by every link
+	Units          []string
+}
+
+// request resolves the snapshot, year and as-of date of a page request.
+func (d *Dashboards) request(c *gin.Context) (*indicators.Snapshot, int, time.Time, string, error) {
+	snap := d.cfg.Source.Snapshot()
+	if snap == nil {
+		return nil, 0, time.Time{}, "", minsheng.Errorf(minsheng.EUNAVAILABLE, "数据仓库尚未加载,请稍后刷新",
+			"the warehouse is not loaded yet; refresh in a moment")
+	}
+	year := snap.DefaultYear(d.cfg.Now().In(d.cfg.Location))
+	q := url.Values{}
+	if v := c.Query("year"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return nil, 0, time.Time{}, "", minsheng.Errorf(minsheng.EINVALID, "年份应为四位数字,而不是 %q", "year must be four digits, not %q", v)
+		}
+		year = n
+		q.Set("year", v)
+	}
+	var asOf time.Time
+	if v := c.Query("as_of"); v != "" {
+		t, err := time.Parse(time.DateOnly, v)
+		if err != nil {
+			return nil, 0, time.Time{}, "", minsheng.Errorf(minsheng.EINVALID, "统计日期应为 YYYY-MM-DD,而不是 %q", "as_of must be YYYY-MM-DD, not %q", v)
+		}
+		asOf = t
+		q.Set("as_of", v)
+	}
+	query := ""
+	if len(q) > 0 {
+		query = "?" + q.Encode()
+	}
+	return snap, year, asOf, query, nil
+}
+
+func (d *Dashboards) layout(t *indicators.Targets, title, query string) page {
+	p := page{Title: title, Heading: fmt.Sprintf("%d 年民生实事进度", t.Year), Year: t.Year, AsOf: t.AsOf,
+		DataAsOf: t.DataAsOf, TimeProgress: t.TimeProgress, Query: query}
+	for _, tg := range t.Targets {
+		if !slices.Contains(p.Units, tg.LeadUnit) {
+			p.Units = append(p.Units, tg.LeadUnit)
+		}
+	}
+	return p
+}
+
+// statusRank orders the overview: the ones to act on first.
+var statusRank = map[string]int{"严重滞后": 0, "未达标": 1, "滞后": 2, "无数据": 3, "正常": 4, "已完成": 5, "达标": 5, "监测": 6}
+
+// StatusCounts counts the targets by how they stand.
+type StatusCounts struct{ Done, OnTrack, Behind, Monitor int }
+
+func countStatuses(ts []indicators.Target) StatusCounts {
+	var s StatusCounts
+	for _, t := range ts {
+		switch t.Status {
+		case "已完成", "达标":
+			s.Done++
+		case "正常":
+			s.OnTrack++
+		case "滞后", "严重滞后", "未达标":
+			s.Behind++
+		case "监测":
+			s.Monitor++
+		}
+	}
+	return s
+}
+
+// laggingFirst is the list ordered by status rank, the plan's order within a rank.
+func laggingFirst(ts []indicators.Target) []indicators.Target {
+	out := slices.Clone(ts)
+	sort.SliceStable(out, func(i, j int) bool { return statusRank[out[i].Status] < statusRank[out[j].Status] })
+	return out
+}
+
+func (d *Dashboards) overview(c *gin.Context) {
+	snap, year, asOf, query, err := d.request(c)
+	if err != nil {
+		d.fail(c, err)
+		return
+	}
+	t, err := snap.Targets(year, asOf)
+	if err != nil {
+		d.fail(c, err)
+		return
+	}
+	d.render(c, "overview", struct {
+		page
+		Targets    *indicators.Targets
+		Rows       []indicators.Target
+		Counts     StatusCounts
+		Completion Chart
+	}{d.layout(t, "总览", query), t, laggingFirst(t.Targets), countStatuses(t.Targets), completionChart(t)})
+}
+
+func (d *Dashboards) target(c *gin.Context) {
+	snap, year, asOf, query, err := d.request(c)
+	if err != nil {
+		d.fail(c, err)
+		return
+	}
+	t, err := snap.Targets(year, asOf)
+	if err != nil {
+		d.fail(c, err)
+		return
+	}
+	det, err := snap.Target(year, c.Param("code"), asOf)
+	if err != nil {
+		d.fail(c, err)
+		return
+	}
+	data := struct {
+		page
+		Detail   *indicators.TargetDetail
+		HasPlan  bool
+		Monthly  Chart
+		Township Chart
+		Category *Chart
+		Parts    []indicators.Target
+	}{page: d.layout(t, det.Code+" "+det.Title, query), Detail: det, Monthly: monthlyChart(det),
+		Township: townshipChart(det), Parts: det.PartValues, HasPlan: det.Kind == minsheng.KindCount}
+	data.Heading = det.Item + " " + det.Title
+	if len(det.ByCategory) > 0 {
+		ch := categoryChart(det)
+		data.Category = &ch
+	}
+	d.render(c, "target", data)
+}
+
+// SourceFiles is a source of a lead unit with the last file it sent.
+type SourceFiles struct {
+	Code, Title string
+	Last        *api.Run
+}
+
+func (d *Dashboards) unit(c *gin.Context) {
+	snap, year, asOf, query, err := d.request(c)
+	if err != nil {
+		d.fail(c, err)
+		return
+	}
+	t, err := snap.Targets(year, asOf)
+	if err != nil {
+		d.fail(c, err)
+		return
+	}
+	unit := c.Param("unit")
+	var mine []indicators.Target
+	for _, tg := range t.Targets {
+		if tg.LeadUnit == unit {
+			mine = append(mine, tg)
+		}
+	}
+	var sources []SourceFiles
+	if d.cfg.Registry != nil {
+		for _, s := range d.cfg.Registry.Sources {
+			if s.LeadUnit == unit {
+				sources = append(sources, SourceFiles{Code: s.Code, Title: s.Title})
+			}
+		}
+	}
+	if len(mine) == 0 && len(sources) == 0 {
+		d.fail(c, minsheng.Errorf(minsheng.ENOTFOUND, "没有牵头单位“%s”", "no lead unit %q", unit))
+		return
+	}
+	runs, err := d.cfg.Source.Runs()
+	if err != nil {
+		d.fail(c, err)
+		return
+	}
+	for i := range sources {
+		for j := range runs { // newest first
+			if runs[j].Source == sources[i].Code {
+				sources[i].Last = &runs[j]
+				break
+			}
+		}
+	}
+	checks, err := snap.Checks(year)
+	if err != nil {
+		d.fail(c, err)
+		return
+	}
+	var own []indicators.Check
+	for _, ch := range checks.Checks {
+		if ch.LeadUnit == unit {
+			own = append(own, ch)
+		}
+	}
+	p := d.layout(t, unit, query)
+	p.Heading = unit + " · " + p.Heading
+	var chart *Chart
+	sub := *t
+	sub.Targets = mine
+	if ch := completionChart(&sub); ch.Height > 70 { // the unit has count items
+		chart = &ch
+	}
+	d.render(c, "unit", struct {
+		page
+		Unit       string
+		Targets    []indicators.Target
+		Completion *Chart
+		Checks     []indicators.Check
+		ChecksAsOf string
+		Sources    []SourceFiles
+	}{p, unit, mine, chart, own, checks.AsOf, sources})
+}
+
+func (d *Dashboards) enrollment(c *gin.Context) {
+	snap, year, asOf, query, err := d.request(c)
+	if err != nil {
+		d.fail(c, err)
+		return
+	}
+	t, err := snap.Targets(year, asOf)
+	if err != nil {
+		d.fail(c, err)
+		return
+	}
+	e, err := snap.Enrollment(year, asOf)
+	if err != nil {
+		d.fail(c, err)
+		return
+	}
+	checks, err := snap.Checks(year)
+	if err != nil {
+		d.fail(c, err)
+		return
+	}
+	var supervise []indicators.EnrollmentTownship
+	for _, tw := range e.Townships {
+		if tw.Supervise {
+			supervise = append(supervise, tw)
+		}
+	}
+	// the medical insurance bureau's other items: every target of the lead unit of the rate
+	var medical []indicators.Target
+	unit := ""
+	for _, tg := range t.Targets {
+		if tg.Kind == minsheng.KindRate && tg.Measure == "share" && tg.Target != nil && *tg.Target == e.Target {
+			unit = tg.LeadUnit
+		}
+	}
+	for _, tg := range t.Targets {
+		if tg.LeadUnit == unit {
+			medical = append(medical, tg)
+		}
+	}
+	var medChecks []indicators.Check
+	for _, ch := range checks.Checks {
+		if ch.LeadUnit == unit {
+			medChecks = append(medChecks, ch)
+		}
+	}
+	p := d.layout(t, "参保考核", query)
+	p.Heading = "低收入人口参保考核 · " + p.Heading
+	d.render(c, "enrollment", struct {
+		page
+		Enrollment    *indicators.Enrollment
+		Chart         Chart
+		Supervise     []indicators.EnrollmentTownship
+		Medical       []indicators.Target
+		MedicalChecks []indicators.Check
+	}{p, e, enrollmentChart(e), supervise, medical, medChecks})
+}
+
+// render executes a page into a buffer first, so a template error is a 500 page, not half a page.
+func (d *Dashboards) render(c *gin.Context, name string, data any) {
+	var buf bytes.Buffer
+	if err := d.pages[name].ExecuteTemplate(&buf, "layout", data); err != nil {
+		c.Error(err) //nolint:errcheck // logged by the server's middleware
+		d.fail(c, minsheng.Errorf(minsheng.EINTERNAL, "页面生成失败,请联系管理员", "the page failed to render; please contact the administrator"))
+		return
+	}
+	securityHeaders(c)
+	c.Data(http.StatusOK, "text/html; charset=utf-8", buf.Bytes())
+}
+
+// securityHeaders: scripts and styles from this server only, no framing, no sniffing.
+func securityHeaders(c *gin.Context) {
+	h := c.Writer.Header()
+	h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("X-Frame-Options", "DENY")
+	h.Set("Referrer-Policy", "same-origin")
+	h.Set("Cache-Control", "no-store")
+}
+
+func (d *Dashboards) fail(c *gin.Context, err error) {
+	status := http.StatusInternalServerError
+	switch minsheng.ErrorCode(err) {
+	case minsheng.EINVALID:
+		status = http.StatusBadRequest
+	case minsheng.ENOTFOUND:
+		status = http.StatusNotFound
+	case minsheng.EUNAVAILABLE:
+		status = http.StatusServiceUnavailable
+	}
+	var me *minsheng.Error
+	if !errors.As(err, &me) {
+		c.Error(err) //nolint:errcheck // logged by the server's middleware
+	}
+	zh, en, _ := strings.Cut(minsheng.ErrorMessage(err), " / ")
+	data := struct {
+		page
+		Message string
+	}{page{Title: "出错了", Heading: zh}, en}
+	var buf bytes.Buffer
+	if err := d.pages["error"].ExecuteTemplate(&buf, "layout", data); err != nil {
+		c.String(status, "%s / %s", zh, en)
+		return
+	}
+	securityHeaders(c)
+	c.Data(status, "text/html; charset=utf-8", buf.Bytes())
+}
+
+// Text for the tables.
+
+func pctText(f float64) string { return strconv.FormatFloat(math.Round(f*1000)/10, 'f', 1, 64) + "%" }
+
+func ratePct(p *float64) string {
+	if p == nil {
+		return "—"
+	}
+	return strconv.FormatFloat(math.Round(*p*10000)/100, 'f', 2, 64) + "%"
+}
+
+func targetText(t indicators.Target) string {
+	if t.Target == nil {
+		return "—"
+	}
+	switch t.Measure {
+	case "share":
+		return ratePct(t.Target)
+	case "mean_yuan":
+		return "≥ " + numText(*t.Target) + " " + t.Unit
+	}
+	return numText(*t.Target) + " " + t.Unit
+}
+
+func actualText(t indicators.Target) string {
+	if t.Actual == nil {
+		return "—"
+	}
+	switch {
+	case t.Kind == minsheng.KindMonitor:
+		s := numText(*t.Actual) + " " + t.Unit
+		if t.AmountYuan != nil {
+			s += " / " + strconv.FormatFloat(*t.AmountYuan/10000, 'f', 2, 64) + " 万元"
+		}
+		return s
+	case t.Measure == "share":
+		return ratePct(t.Actual)
+	case t.Measure == "mean_yuan":
+		return yuanText(*t.Actual) + " 元"
+	}
+	return numText(*t.Actual)
+}
+
+func completionText(t indicators.Target) string {
+	if t.Completion == nil {
+		return "—"
+	}
+	return pctText(*t.Completion)
+}
+
+func numText(f float64) string {
+	if f == math.Trunc(f) {
+		return groupDigits(strconv.FormatFloat(f, 'f', 0, 64))
+	}
+	return strconv.FormatFloat(f, 'f', 2, 64)
+}
+
+func yuanText(f float64) string {
+	s := strconv.FormatFloat(f, 'f', 2, 64)
+	whole, frac, _ := strings.Cut(s, ".")
+	return groupDigits(whole) + "." + frac
+}
+
+// groupDigits puts thousands separators into an integer's digits.
+func groupDigits(s string) string {
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	var b strings.Builder
+	for i, r := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(r)
+	}
+	if neg {
+		return "-" + b.String()
+	}
+	return b.String()
+}
+
+func reasonsText(m map[string]int) string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var parts []string
+	for _, k := range keys {
+		text := k
+		if r, ok := minsheng.ReasonByCode(k); ok {
+			text = r.Zh
+		}
+		parts = append(parts, fmt.Sprintf("%s %d 行", text, m[k]))
+	}
+	return strings.Join(parts, ";")
+}
+
+func runStatusText(s string) string {
+	switch s {
+	case "rejected":
+		return "整个文件被退回"
+	case "duplicate":
+		return "重复文件,未再导入"
+	}
+	return s
+}

@@ -1,0 +1,116 @@
+package dashboards_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"math"
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/xuri/excelize/v2"
+
+	"github.com/minsheng/minsheng/indicators"
+)
+
+func openXLSX(t *testing.T, url string) *excelize.File {
+	t.Helper()
+	res, body := fetch(t, url)
+	if res.StatusCode != http.StatusOK || !strings.Contains(res.Header.Get("Content-Type"), "spreadsheetml") ||
+		!strings.HasPrefix(res.Header.Get("Content-Disposition"), "attachment; filename*=UTF-8''") {
+		t.Fatalf("%s: %d %v", url, res.StatusCode, res.Header)
+	}
+	f, err := excelize.OpenReader(bytes.NewReader(body))
+	if err != nil {
+		t.Fatalf("%s: not an xlsx: %v", url, err)
+	}
+	t.Cleanup(func() { f.Close() })
+	return f
+}
+
+// TestExportOverview: the bulletin as Excel: a merged title, the as-of date, headers with their
+// units, and every target with the API's numbers, lagging ones first.
+func TestExportOverview(t *testing.T) {
+	s := demoSite(t)
+	f := openXLSX(t, s.url+"/export/overview.xlsx?as_of=2024-09-30")
+	sheet := f.GetSheetName(f.GetActiveSheetIndex())
+	rows, err := f.GetRows(sheet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	merged, _ := f.GetMergeCells(sheet)
+	if len(merged) < 2 || merged[0].GetStartAxis() != "A1" || !strings.Contains(rows[0][0], "2024 年民生实事项目进度通报") {
+		t.Errorf("title %q merged %v", rows[0], merged)
+	}
+	if !strings.Contains(rows[1][0], "统计截至 2024-09-30") || !strings.Contains(rows[1][0], "序时进度") {
+		t.Errorf("as-of line %q", rows[1])
+	}
+	if strings.Join(rows[2], "|") != "编号|项目|牵头单位|计量单位|目标值|完成值|完成率(%)|状态|金额(元)" {
+		t.Errorf("headers %q", rows[2])
+	}
+	var list indicators.Targets
+	_, b := fetch(t, s.url+"/api/v1/targets?as_of=2024-09-30")
+	if err := json.Unmarshal(b, &list); err != nil {
+		t.Fatal(err)
+	}
+	byCode := map[string]indicators.Target{}
+	for _, tg := range list.Targets {
+		byCode[tg.Code] = tg
+	}
+	if len(rows)-3 != len(list.Targets) {
+		t.Fatalf("%d target rows, want %d", len(rows)-3, len(list.Targets))
+	}
+	for i, r := range rows[3:] {
+		tg, ok := byCode[r[0]]
+		if !ok {
+			t.Errorf("row %d: %q is no target", i+4, r[0])
+			continue
+		}
+		// a cell holds the number itself, not a formatted text
+		cell, _ := excelize.CoordinatesToCellName(6, i+4)
+		typ, _ := f.GetCellType(sheet, cell)
+		v, err := strconv.ParseFloat(r[5], 64)
+		want := *tg.Actual
+		if tg.Measure == "share" {
+			want *= 100
+		}
+		if err != nil || math.Abs(v-want) > 1e-6 || typ == excelize.CellTypeSharedString || typ == excelize.CellTypeInlineString {
+			t.Errorf("%s: 完成值 %q (%v, cell type %v), want the number %v", tg.Code, r[5], err, typ, want)
+		}
+		if r[7] != tg.Status {
+			t.Errorf("%s: 状态 %q, want %q", tg.Code, r[7], tg.Status)
+		}
+	}
+	first := byCode[rows[3][0]].Status
+	if first != "严重滞后" && first != "未达标" && first != "滞后" {
+		t.Errorf("first row %s is %s: lagging targets come first", rows[3][0], first)
+	}
+}
+
+// TestExportTarget: an item's workbook has its row, its parts, the monthly series, the
+// townships and the checks.
+func TestExportTarget(t *testing.T) {
+	s := demoSite(t)
+	f := openXLSX(t, s.url+"/export/targets/10.xlsx")
+	want := []string{"指标", "月度", "分乡镇"}
+	if got := f.GetSheetList(); strings.Join(got[:3], ",") != strings.Join(want, ",") {
+		t.Errorf("sheets %v, want %v first", got, want)
+	}
+	rows, _ := f.GetRows("指标")
+	if len(rows) != 3+4 || rows[3][0] != "10" || rows[4][0] != "10a" || rows[6][0] != "10c" {
+		t.Errorf("指标 rows %q: want 10 and its three parts", rows)
+	}
+	months, _ := f.GetRows("月度")
+	if len(months) != 3+10 || months[3][0] != "2024-01" || months[12][0] != "2024-10" {
+		t.Errorf("月度: %d rows %q", len(months), months)
+	}
+	towns, _ := f.GetRows("分乡镇")
+	if len(towns)-3 != len(s.cfg.County.Townships) {
+		t.Errorf("分乡镇: %d townships, want %d", len(towns)-3, len(s.cfg.County.Townships))
+	}
+	f14 := openXLSX(t, s.url+"/export/targets/14.xlsx")
+	if idx, _ := f14.GetSheetIndex("分类别"); idx < 0 {
+		t.Errorf("14 has no 分类别 sheet: %v", f14.GetSheetList())
+	}
+}
