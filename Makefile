@@ -45,6 +45,20 @@ vet:
 test: deps vet
 	$(GO) test -race -count=1 -timeout 45m ./...
 
+## bench: a province-sized year (BENCH_SCALE=100, about 11 million rows, kept in $(BENCH_DIR)) ingested,
+## built and served, beside DuckDB's own CSV-to-Parquet and a bare Gin handler; writes BENCHMARKS.md.
+## Takes several minutes; not part of `make test`. BENCH_BASELINE=<git rev> also times that rev's ingest.
+BENCH_DIR   ?= bench-data
+BENCH_SCALE ?= 100
+bench: deps build
+	@command -v wrk >/dev/null || { sudo=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+		$$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null 2>&1 || \
+		{ $$sudo apt-get update -qq && $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }; } || \
+		echo "wrk could not be installed: the API part is skipped"
+	$(GO) build -o bin/minsheng-bench ./bench
+	$(GO) build -o bin/bench-bare ./bench/bare
+	./bin/minsheng-bench --minsheng $(BIN) --bare bin/bench-bare --dir $(BENCH_DIR) --scale $(BENCH_SCALE) --baseline "$(BENCH_BASELINE)" --out BENCHMARKS.md
+
 lint: vet
 	$(GO) run honnef.co/go/tools/cmd/staticcheck@2025.1.1 ./...
 
