@@ -168,14 +168,18 @@ func townshipChart(d *indicators.TargetDetail) Chart {
 	if share {
 		unit = "%"
 	}
+	// one bar per township, names down the side: readable on a phone whatever their number
+	height := 60 + 22*len(names)
 	bar := charts.NewBar()
-	bar.SetGlobalOptions(append(baseOpts(300),
+	bar.SetGlobalOptions(append(baseOpts(height),
 		charts.WithLegendOpts(opts.Legend{Show: opts.Bool(false)}),
-		charts.WithXAxisOpts(opts.XAxis{Type: "category", AxisLabel: &opts.AxisLabel{Interval: "0", Rotate: 45}}),
-		charts.WithYAxisOpts(opts.YAxis{Type: "value", Name: unit, Scale: opts.Bool(share)}),
+		charts.WithXAxisOpts(opts.XAxis{Type: "value", Name: unit, Scale: opts.Bool(share)}),
+		charts.WithYAxisOpts(opts.YAxis{Type: "category", Inverse: opts.Bool(true), AxisLabel: &opts.AxisLabel{Interval: "0"}}),
 	)...)
-	bar.SetXAxis(names).AddSeries(d.Title, data, charts.WithItemStyleOpts(opts.ItemStyle{Color: "#1565c0"}))
-	return snippet("chart-township", d.Title+" 分乡镇", 300, bar)
+	bar.SetXAxis(names).AddSeries(d.Title, data, charts.WithItemStyleOpts(opts.ItemStyle{Color: "#1565c0"}),
+		charts.WithLabelOpts(opts.Label{Show: opts.Bool(true), Position: "right"}))
+	bar.XYReversal()
+	return snippet("chart-township", d.Title+" 分乡镇", height, bar)
 }
 
 // categoryChart: persons and money of a monitored item by category (14 by 病种, 17 by 对象类别).
@@ -220,16 +224,19 @@ func enrollmentChart(e *indicators.Enrollment) Chart {
 		v.ItemStyle = &opts.ItemStyle{Color: color}
 		data = append(data, v)
 	}
+	height := 60 + 22*len(names)
 	bar := charts.NewBar()
-	bar.SetGlobalOptions(append(baseOpts(320),
+	bar.SetGlobalOptions(append(baseOpts(height),
 		charts.WithLegendOpts(opts.Legend{Show: opts.Bool(false)}),
-		charts.WithXAxisOpts(opts.XAxis{Type: "category", AxisLabel: &opts.AxisLabel{Interval: "0", Rotate: 45}}),
-		charts.WithYAxisOpts(opts.YAxis{Type: "value", Name: "参保率 %", Min: math.Floor(math.Min(low, e.Target*100) - 1), Max: 100}),
+		charts.WithXAxisOpts(opts.XAxis{Type: "value", Name: "%", Min: math.Floor(math.Min(low, e.Target*100) - 1), Max: 100}),
+		charts.WithYAxisOpts(opts.YAxis{Type: "category", Inverse: opts.Bool(true), AxisLabel: &opts.AxisLabel{Interval: "0"}}),
 	)...)
+	bar.XYReversal()
 	bar.SetXAxis(names).AddSeries("参保率", data,
-		charts.WithMarkLineNameYAxisItemOpts(opts.MarkLineNameYAxisItem{Name: "目标", YAxis: e.Target * 100}),
+		charts.WithLabelOpts(opts.Label{Show: opts.Bool(true), Position: "right", Formatter: "{c}%"}),
+		charts.WithMarkLineNameXAxisItemOpts(opts.MarkLineNameXAxisItem{Name: "目标", XAxis: e.Target * 100}),
 		charts.WithMarkLineStyleOpts(opts.MarkLineStyle{Symbol: []string{"none", "none"},
 			LineStyle: &opts.LineStyle{Color: "#c62828", Type: "dashed", Width: 2},
 			Label:     &opts.Label{Show: opts.Bool(true), Formatter: "目标 {c}%"}}))
-	return snippet("chart-enrollment", "分乡镇参保率", 320, bar)
+	return snippet("chart-enrollment", "分乡镇参保率", height, bar)
 }

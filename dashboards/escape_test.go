@@ -87,11 +87,12 @@ func TestHostileTextIsText(t *testing.T) {
 			for _, m := range optionAttr.FindAllStringSubmatch(page, -1) {
 				var opt struct {
 					XAxis []struct{ Data []string } `json:"xAxis"`
+					YAxis []struct{ Data []string } `json:"yAxis"`
 				}
 				if err := json.Unmarshal([]byte(html.UnescapeString(m[1])), &opt); err != nil {
 					t.Fatalf("option: %v", err)
 				}
-				for _, a := range opt.XAxis {
+				for _, a := range append(opt.XAxis, opt.YAxis...) {
 					for _, d := range a.Data {
 						found = found || d == evilTownship
 					}
