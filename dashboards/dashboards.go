@@ -62,7 +62,7 @@ func New(cfg Config) *Dashboards {
 	funcs := template.FuncMap{
 		"asset": d.assets.URL, "pct": pctText, "ratep": ratePct, "target": targetText,
 		"actual": actualText, "completion": completionText, "yuan": yuanText, "minus": func(a, b int64) int64 { return a - b },
-		"reasons": reasonsText, "runStatus": runStatusText,
+		"reasons": reasonsText, "runStatus": runStatusText, "when": whenText,
 	}
 	for _, p := range []string{"overview", "target", "unit", "enrollment", "error"} {
 		d.pages[p] = template.Must(template.New(p).Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/"+p+".html"))
@@ -506,6 +506,15 @@ func reasonsText(m map[string]int) string {
 		parts = append(parts, fmt.Sprintf("%s %d 行", text, m[k]))
 	}
 	return strings.Join(parts, ";")
+}
+
+// whenText shows an RFC 3339 time as a person reads it in the county: 2024-10-31 08:05.
+func whenText(s string) string {
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		return s
+	}
+	return t.Format("2006-01-02 15:04")
 }
 
 func runStatusText(s string) string {
