@@ -41,8 +41,17 @@ vet:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))" || { echo "gofmt needed:"; gofmt -l .; exit 1; }
 	$(GO) vet ./...
 
+## browser: Chromium and a CJK font for the dashboards' browser tests (apt-get; sudo unless root)
+.PHONY: browser
+browser:
+	@if [ -z "$$MINSHENG_CHROMIUM" ] && ! { command -v chromium >/dev/null && fc-list :lang=zh family 2>/dev/null | grep -q .; }; then \
+		command -v apt-get >/dev/null || { echo "browser tests need Chromium and a CJK font: install them, or set MINSHENG_CHROMIUM"; exit 1; }; \
+		sudo=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+		$$sudo apt-get update -qq && $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-zenhei >/dev/null; \
+	fi
+
 ## test: formatting, vet, and every test under the race detector (slow tests included)
-test: deps vet
+test: deps vet browser
 	$(GO) test -race -count=1 -timeout 45m ./...
 
 ## bench: a province-sized year (BENCH_SCALE=100, about 11 million rows, kept in $(BENCH_DIR)) ingested,
