@@ -124,7 +124,15 @@ func (in *Ingester) Run(ctx context.Context) (*Summary, error) {
 	reports := make([]*lake.Report, len(todo))
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(in.cfg.Files)
-	for i, f := range todo {
+	// The largest files first: a large file started last would run on its own at the end.
+	// Reports stay in inbox order.
+	next := make([]int, len(todo))
+	for i := range next {
+		next[i] = i
+	}
+	sort.SliceStable(next, func(a, b int) bool { return todo[next[a]].size > todo[next[b]].size })
+	for _, i := range next {
+		f := todo[i]
 		g.Go(func() error {
 			if err := gctx.Err(); err != nil {
 				return err
@@ -389,7 +397,7 @@ func (in *Ingester) archive(path, name string) (sha string, validUTF8 bool, err 
 	defer os.Remove(tmp.Name())
 	h := sha256.New()
 	var u utf8Validator
-	if _, err := io.Copy(io.MultiWriter(tmp, h, &u), f); err != nil {
+	if _, err := io.CopyBuffer(io.MultiWriter(tmp, h, &u), f, make([]byte, 1<<20)); err != nil {
 		tmp.Close()
 		return "", false, fmt.Errorf("ingest: archive: %w", err)
 	}

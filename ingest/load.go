@@ -4,10 +4,12 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/parquet-go/parquet-go"
@@ -17,21 +19,48 @@ import (
 )
 
 const (
-	batchRows     = 2048
-	rowGroupRows  = 128 << 10 // bounds the writer's memory, whatever the file's size
-	firstRejected = 20        // rejected cells listed in a report; the quarantine has them all
+	batchRows     = 2048     // rows the reader hands on at a time
+	rowGroupRows  = 64 << 10 // rows of one Parquet row group: one worker validates and encodes it
+	firstRejected = 20       // rejected cells listed in a report; the quarantine has them all
 )
 
 func jsonIndent(v any) ([]byte, error) { return json.MarshalIndent(v, "", "  ") }
 
-// batch is a run of raw rows on its way through the workers, in file order.
+// batch is a run of raw rows, in file order: the cells of all its rows in one slice.
 type batch struct {
-	raws  [][]string
-	nums  []int
-	rows  []parquet.Row
-	probs [][]problem // per raw row: rejected cells (nil when it landed)
-	flags [][]problem
-	done  chan struct{}
+	cells []string
+	ends  []int // ends[i] is where row i's cells end in cells
+	nums  []int // the row number a person sees in Excel
+}
+
+func (b *batch) row(i int) []string {
+	start := 0
+	if i > 0 {
+		start = b.ends[i-1]
+	}
+	return b.cells[start:b.ends[i]]
+}
+
+// outcome is what became of a batch's rows, for the report: counts, and the rows to name.
+type outcome struct {
+	rows, landed, skipped int
+	noted                 []notedRow // rejected or flagged rows, in file order
+}
+
+type notedRow struct {
+	num          int
+	probs, flags []problem // probs nil when the row landed
+}
+
+// segment is one row group's worth of batches: one worker validates them all and encodes the
+// landed rows into a row group of its own, so both cores encode and compress; the rows groups
+// are committed to the file in order.
+type segment struct {
+	batches  chan *batch // the reader's batches; closed when the segment is complete
+	done     chan struct{}
+	outcomes []outcome
+	rg       *parquet.ConcurrentRowGroupWriter // nil when no row of the segment landed
+	err      error
 }
 
 // load reads a file, validates its rows on all workers and writes the lake and quarantine files
@@ -80,6 +109,7 @@ func (in *Ingester) load(ctx context.Context, src *minsheng.Source, path, name s
 	}
 	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
 	plan := newRowPlan(src, in.cfg.County, pos, today)
+	footer := newFooterMatcher(in.cfg.Registry.FooterMarkers)
 
 	part := lake.Partition(in.layout.Lake(), src.Code, rep.IngestDate)
 	qpart := lake.Partition(in.layout.Quarantine(), src.Code, rep.IngestDate)
@@ -89,44 +119,60 @@ func (in *Ingester) load(ctx context.Context, src *minsheng.Source, path, name s
 	defer qw.abort()
 	lakeSchemaV, _ := lakeSchema(src)
 	qSchema, qIdx := quarantineSchema()
+	// The lake file is made on the first row group committed: a file none of whose rows
+	// landed has none.
+	writer := lw.writer(lakeSchemaV)
 
 	ctx, cancel := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	defer wg.Wait() // after cancel (deferred below, so run first): no goroutine outlives the table
 	defer cancel()
-	work := make(chan *batch, in.cfg.Workers*2)
-	order := make(chan *batch, in.cfg.Workers*2+1)
+	segBatches := rowGroupRows / batchRows
+	work := make(chan *segment, in.cfg.Workers)
+	order := make(chan *segment, in.cfg.Workers)
 	readErr := make(chan error, 1)
+	wg.Add(1)
 	go func() { // reader: the one goroutine touching the table
-		defer close(work)
-		defer close(order)
-		b := &batch{done: make(chan struct{})}
-		footer := newFooterMatcher(in.cfg.Registry.FooterMarkers)
+		defer wg.Done()
+		var seg *segment
+		defer func() {
+			if seg != nil {
+				close(seg.batches)
+			}
+			close(work)
+			close(order)
+		}()
+		nb := 0 // batches sent in seg
+		b := &batch{}
 		send := func() bool {
-			select {
-			case order <- b:
-			case <-ctx.Done():
-				return false
+			if seg == nil {
+				seg = &segment{batches: make(chan *batch, segBatches), done: make(chan struct{})}
+				select {
+				case order <- seg:
+				case <-ctx.Done():
+					close(seg.batches)
+					seg = nil
+					return false
+				}
+				select {
+				case work <- seg:
+				case <-ctx.Done():
+					return false
+				}
 			}
-			select {
-			case work <- b:
-			case <-ctx.Done():
-				return false
+			seg.batches <- b // never waits: the channel holds a whole segment
+			b = &batch{cells: make([]string, 0, len(b.cells)), ends: make([]int, 0, batchRows), nums: make([]int, 0, batchRows)}
+			if nb++; nb == segBatches {
+				close(seg.batches)
+				seg, nb = nil, 0
 			}
-			b = &batch{done: make(chan struct{})}
 			return true
 		}
 		for t.Next() {
-			raw := t.Row()
-			if plan.blank(raw) {
-				rep.Skipped++
-				continue
-			}
-			if footer.isFooter(raw) {
-				rep.Skipped++
-				continue
-			}
-			b.raws = append(b.raws, append([]string(nil), raw...))
+			b.cells = append(b.cells, t.Row()...)
+			b.ends = append(b.ends, len(b.cells))
 			b.nums = append(b.nums, t.RowNum())
-			if len(b.raws) == batchRows && !send() {
+			if len(b.nums) == batchRows && !send() {
 				readErr <- ctx.Err()
 				return
 			}
@@ -135,98 +181,138 @@ func (in *Ingester) load(ctx context.Context, src *minsheng.Source, path, name s
 			readErr <- err
 			return
 		}
-		if len(b.raws) > 0 && !send() {
+		if len(b.nums) > 0 && !send() {
 			readErr <- ctx.Err()
 			return
 		}
 		readErr <- nil
 	}()
 	for w := 0; w < in.cfg.Workers; w++ {
+		wg.Add(1)
 		go func() {
-			v := newValidator(plan, in.cfg.Key)
-			for b := range work {
-				b.rows = make([]parquet.Row, 0, len(b.raws))
-				b.probs = make([][]problem, len(b.raws))
-				b.flags = make([][]problem, len(b.raws))
-				for i, raw := range b.raws {
-					row, ok := v.convert(raw, b.nums[i], rep.SHA256)
-					if ok {
-						b.rows = append(b.rows, row)
-					} else {
-						b.probs[i] = append([]problem(nil), v.probs...)
+			defer wg.Done()
+			v := newValidator(plan, in.cfg.Key, rep.SHA256)
+			cols := make([][]parquet.Value, plan.nLeaves)
+			for seg := range work {
+				for b := range seg.batches {
+					if seg.err != nil || ctx.Err() != nil {
+						continue // drain: the load is failing
 					}
-					if len(v.flags) > 0 {
-						b.flags[i] = append([]problem(nil), v.flags...)
+					o := outcome{}
+					for i := range b.nums {
+						raw := b.row(i)
+						if plan.blank(raw) || footer.isFooter(raw) {
+							o.skipped++
+							continue
+						}
+						o.rows++
+						ok := v.convert(raw, b.nums[i])
+						if ok {
+							o.landed++
+							for l, val := range v.vals {
+								cols[l] = append(cols[l], val)
+							}
+						}
+						if !ok || len(v.flags) > 0 {
+							n := notedRow{num: b.nums[i]}
+							if !ok {
+								n.probs = append([]problem(nil), v.probs...)
+							}
+							if len(v.flags) > 0 {
+								n.flags = append([]problem(nil), v.flags...)
+							}
+							o.noted = append(o.noted, n)
+						}
+					}
+					if o.landed > 0 {
+						if seg.rg == nil {
+							seg.rg = writer.BeginRowGroup()
+						}
+						for l, cw := range seg.rg.ColumnWriters() {
+							if _, err := cw.WriteRowValues(cols[l]); err != nil && seg.err == nil {
+								seg.err = fmt.Errorf("ingest: write: %w", err)
+							}
+							clear(cols[l])
+							cols[l] = cols[l][:0]
+						}
+					}
+					seg.outcomes = append(seg.outcomes, o)
+				}
+				if seg.rg != nil && seg.err == nil {
+					if err := seg.rg.Flush(); err != nil { // compress the last pages here, not in the committer
+						seg.err = fmt.Errorf("ingest: write: %w", err)
 					}
 				}
-				b.raws = nil
-				close(b.done)
+				close(seg.done)
 			}
 		}()
 	}
 
 	rep.Reasons, rep.Flags = map[string]int{}, map[string]int{}
-	var writer, qwriter *parquet.Writer
+	var qwriter *parquet.Writer
+	landed := false
 	header := func(col int) string { return src.Columns[col].Header }
-	for b := range order {
+	for seg := range order {
 		select {
-		case <-b.done:
+		case <-seg.done:
 		case <-ctx.Done():
 			return ctx.Err()
 		}
-		if len(b.rows) > 0 {
-			if writer == nil {
-				if writer, err = lw.open(lakeSchemaV); err != nil {
-					return err
-				}
-			}
-			if _, err := writer.WriteRows(b.rows); err != nil {
+		if seg.err != nil {
+			return seg.err
+		}
+		if seg.rg != nil {
+			if _, err := seg.rg.Commit(); err != nil {
 				return fmt.Errorf("ingest: write: %w", err)
 			}
-			rep.Landed += len(b.rows)
+			landed = true
 		}
-		for i, probs := range b.probs {
-			rep.Rows++
-			if fl := b.flags[i]; len(fl) > 0 {
-				rep.Flagged++
-				for _, f := range fl {
-					rep.Flags[f.reason.Code]++
-					if len(rep.FirstFlagged) < firstRejected {
-						rep.FirstFlagged = append(rep.FirstFlagged, lake.Rejection{Row: b.nums[i], Column: header(f.col), Code: f.reason.Code, Zh: f.reason.Zh, En: f.reason.En, Value: f.value})
+		for _, o := range seg.outcomes {
+			rep.Rows += o.rows
+			rep.Landed += o.landed
+			rep.Skipped += o.skipped
+			for _, n := range o.noted {
+				if fl := n.flags; len(fl) > 0 {
+					rep.Flagged++
+					for _, f := range fl {
+						rep.Flags[f.reason.Code]++
+						if len(rep.FirstFlagged) < firstRejected {
+							rep.FirstFlagged = append(rep.FirstFlagged, lake.Rejection{Row: n.num, Column: header(f.col), Code: f.reason.Code, Zh: f.reason.Zh, En: f.reason.En, Value: f.value})
+						}
 					}
 				}
-			}
-			if probs == nil {
-				continue
-			}
-			rep.Rejected++
-			if qwriter == nil {
-				if qwriter, err = qw.open(qSchema); err != nil {
-					return err
+				if n.probs == nil {
+					continue
 				}
-			}
-			seen := map[string]bool{}
-			qrows := make([]parquet.Row, 0, len(probs))
-			for _, p := range probs {
-				if !seen[p.reason.Code] {
-					rep.Reasons[p.reason.Code]++
-					seen[p.reason.Code] = true
+				rep.Rejected++
+				if qwriter == nil {
+					if qwriter, err = qw.open(qSchema); err != nil {
+						return err
+					}
 				}
-				rj := lake.Rejection{Row: b.nums[i], Column: header(p.col), Code: p.reason.Code, Zh: p.reason.Zh, En: p.reason.En, Value: p.value}
-				if len(rep.First) < firstRejected {
-					rep.First = append(rep.First, rj)
+				seen := map[string]bool{}
+				qrows := make([]parquet.Row, 0, len(n.probs))
+				for _, p := range n.probs {
+					if !seen[p.reason.Code] {
+						rep.Reasons[p.reason.Code]++
+						seen[p.reason.Code] = true
+					}
+					rj := lake.Rejection{Row: n.num, Column: header(p.col), Code: p.reason.Code, Zh: p.reason.Zh, En: p.reason.En, Value: p.value}
+					if len(rep.First) < firstRejected {
+						rep.First = append(rep.First, rj)
+					}
+					qrows = append(qrows, quarantineRow(qIdx, rep, src.Code, rj))
 				}
-				qrows = append(qrows, quarantineRow(qIdx, rep, src.Code, rj))
-			}
-			if _, err := qwriter.WriteRows(qrows); err != nil {
-				return fmt.Errorf("ingest: quarantine: %w", err)
+				if _, err := qwriter.WriteRows(qrows); err != nil {
+					return fmt.Errorf("ingest: quarantine: %w", err)
+				}
 			}
 		}
 	}
 	if err := <-readErr; err != nil {
 		return err
 	}
-	if writer != nil {
+	if landed {
 		if rep.LakeFile, err = lw.commit(writer, in.rel); err != nil {
 			return err
 		}
@@ -262,22 +348,55 @@ type partWriter struct {
 	done      bool
 }
 
+func (p *partWriter) options(schema *parquet.Schema) []parquet.WriterOption {
+	// No statistics in the page headers (readers use the row groups' and the page index's).
+	opts := []parquet.WriterOption{schema, parquet.MaxRowsPerRowGroup(rowGroupRows), parquet.CreatedBy("minsheng", "", ""),
+		parquet.DataPageStatistics(false)}
+	return append(opts, boundsSkipped(schema)...)
+}
+
 func (p *partWriter) open(schema *parquet.Schema) (*parquet.Writer, error) {
-	if err := os.MkdirAll(p.dir, 0o700); err != nil {
+	if err := p.create(); err != nil {
 		return nil, err
+	}
+	return parquet.NewWriter(p.bw, p.options(schema)...), nil
+}
+
+// writer returns a Parquet writer whose file is created by its first write.
+func (p *partWriter) writer(schema *parquet.Schema) *parquet.Writer {
+	return parquet.NewWriter(lazyFile{p}, p.options(schema)...)
+}
+
+type lazyFile struct{ p *partWriter }
+
+func (l lazyFile) Write(b []byte) (int, error) {
+	if l.p.f == nil {
+		if err := l.p.create(); err != nil {
+			return 0, err
+		}
+	}
+	return l.p.bw.Write(b)
+}
+
+func (p *partWriter) create() error {
+	if err := os.MkdirAll(p.dir, 0o700); err != nil {
+		return err
 	}
 	f, err := os.CreateTemp(p.dir, "."+p.name+".*.partial")
 	if err != nil {
-		return nil, err
+		return err
 	}
 	p.f, p.bw = f, bufio.NewWriterSize(f, 1<<20)
-	return parquet.NewWriter(p.bw, schema, parquet.MaxRowsPerRowGroup(rowGroupRows), parquet.CreatedBy("minsheng", "", "")), nil
+	return nil
 }
 
 // commit closes the writer, syncs, and renames the file into place; it returns its path.
 func (p *partWriter) commit(w *parquet.Writer, rel func(string) string) (string, error) {
 	if err := w.Close(); err != nil {
 		return "", fmt.Errorf("ingest: parquet: %w", err)
+	}
+	if p.f == nil {
+		return "", errors.New("ingest: parquet: no row was written")
 	}
 	if err := p.bw.Flush(); err != nil {
 		return "", err

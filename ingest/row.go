@@ -20,17 +20,19 @@ import (
 // rowPlan is a source compiled against one file's header: where each column's cell is, and where
 // each lake column goes in a Parquet row. It is read-only and shared by the workers.
 type rowPlan struct {
-	src     *minsheng.Source
-	county  *minsheng.County
-	pos     []int // cell index of each registry column, -1 when the file lacks it
-	leaf    map[string]int
-	nLeaves int
-	dateCol int   // registry index of the dating column
-	townCol int   // -1 when the source has no township
-	idCol   int   // -1 when the source has no ID number
-	cond    []int // registry index of each column's required_when column, -1 if none
-	leaves  []leaves
-	today   time.Time
+	src               *minsheng.Source
+	county            *minsheng.County
+	pos               []int // cell index of each registry column, -1 when the file lacks it
+	leaf              map[string]int
+	nLeaves           int
+	dateCol           int   // registry index of the dating column
+	townCol           int   // -1 when the source has no township
+	idCol             int   // -1 when the source has no ID number
+	cond              []int // registry index of each column's required_when column, -1 if none
+	leaves            []leaves
+	today             time.Time
+	fileLeaf, rowLeaf int
+	nulls             []parquet.Value // a row of nulls, each at its leaf: copied into every row first
 }
 
 // leaves are the Parquet leaf indices a registry column lands in (see lakeColumns).
@@ -39,6 +41,11 @@ type leaves struct{ main, idMasked, age, sex, category, grade int }
 func newRowPlan(src *minsheng.Source, county *minsheng.County, pos []int, today time.Time) *rowPlan {
 	_, leaf := lakeSchema(src)
 	p := &rowPlan{src: src, county: county, pos: pos, leaf: leaf, nLeaves: len(leaf), townCol: -1, idCol: -1, today: today}
+	p.fileLeaf, p.rowLeaf = leaf["_file_sha256"], leaf["_row"]
+	p.nulls = make([]parquet.Value, p.nLeaves)
+	for i := range p.nulls {
+		p.nulls[i] = parquet.NullValue().Level(0, 0, i)
+	}
 	p.cond = make([]int, len(src.Columns))
 	p.leaves = make([]leaves, len(src.Columns))
 	for i, c := range src.Columns {
@@ -86,19 +93,118 @@ type validator struct {
 	p     *rowPlan
 	mac   hash.Hash
 	sum   []byte
-	cells []string // this row's trimmed cell per registry column
+	file  parquet.Value   // the file's SHA-256, the same in every row
+	cells []string        // this row's trimmed cell per registry column
+	vals  []parquet.Value // this row's lake values, by leaf: valid until the next convert
 	probs []problem
 	flags []problem
+
+	// Lead units' ledgers list a person's rows together (a month a row), so the last few
+	// people's parsed numbers, pseudonyms and masks are kept: a hit skips the parse, the HMAC
+	// and the masking. The cache is small and fixed: memory does not grow with the file.
+	people            [peopleCache]personEntry
+	lastName, lastMsk string
 }
 
-func newValidator(p *rowPlan, key []byte) *validator {
-	return &validator{p: p, mac: hmac.New(sha256.New, key), sum: make([]byte, 0, 32), cells: make([]string, len(p.src.Columns))}
+const peopleCache = 256 // entries, direct-mapped by a hash of the cell
+
+// personEntry is one ID cell as typed and what it yields.
+type personEntry struct {
+	used      bool
+	cell      string
+	id        idcard.ID
+	err       error
+	pseudonym []byte // 16 bytes; never written to after the entry is made
+	masked    string
+	by        int // birth year, month, day: ages are taken on every row
+	bm, bd    int
+}
+
+func newValidator(p *rowPlan, key []byte, fileSHA string) *validator {
+	return &validator{
+		p: p, mac: hmac.New(sha256.New, key), sum: make([]byte, 0, 32),
+		file:  parquet.ByteArrayValue([]byte(fileSHA)).Level(0, 0, p.fileLeaf),
+		cells: make([]string, len(p.src.Columns)), vals: make([]parquet.Value, p.nLeaves),
+	}
+}
+
+// person parses an ID cell, through the cache.
+func (v *validator) person(cell string) *personEntry {
+	h := uint32(2166136261) // FNV-1a over the cell's last 8 bytes: they differ between people
+	for i := max(0, len(cell)-8); i < len(cell); i++ {
+		h = (h ^ uint32(cell[i])) * 16777619
+	}
+	e := &v.people[h%peopleCache]
+	if e.used && e.cell == cell {
+		return e
+	}
+	*e = personEntry{used: true, cell: cell}
+	e.id, e.err = idcard.Parse(cell, v.p.today)
+	if e.err != nil {
+		return e
+	}
+	v.mac.Reset()
+	v.mac.Write(bytesOf(e.id.Number))
+	sum := v.mac.Sum(v.sum[:0])
+	e.pseudonym = append(make([]byte, 0, 16), sum[:16]...)
+	e.masked = maskID(e.id.Number)
+	y, m, d := e.id.Birth.Date()
+	e.by, e.bm, e.bd = y, int(m), d
+	return e
+}
+
+// maskName is idcard.MaskName, without its rune slices for the usual short valid name; a
+// person's rows come together, so the last name's mask is kept.
+func (v *validator) maskName(s string) string {
+	if s == v.lastName && v.lastMsk != "" {
+		return v.lastMsk
+	}
+	m := maskName(s)
+	v.lastName, v.lastMsk = s, m
+	return m
+}
+
+func maskName(s string) string {
+	s = strings.TrimSpace(s)
+	if !utf8.ValidString(s) {
+		return idcard.MaskName(s)
+	}
+	n := utf8.RuneCountInString(s)
+	switch n {
+	case 0:
+		return ""
+	case 1:
+		return "*"
+	}
+	_, first := utf8.DecodeRuneInString(s)
+	if n == 2 {
+		return s[:first] + "*"
+	}
+	_, last := utf8.DecodeLastRuneInString(s)
+	return s[:first] + strings.Repeat("*", n-2) + s[len(s)-last:]
+}
+
+// maskID is idcard.Mask for a valid 18-character number, without its rune slices.
+func maskID(number string) string {
+	if len(number) != 18 {
+		return idcard.Mask(number)
+	}
+	return number[:6] + "********" + number[14:]
+}
+
+// ageOn is idcard.ID.AgeOn from the birth date's parts.
+func ageOn(by, bm, bd, y, m, d int) int {
+	age := y - by
+	if m < bm || m == bm && d < bd {
+		age--
+	}
+	return age
 }
 
 // bytesOf lends a string's bytes to parquet-go, which copies values into its own pages.
 func bytesOf(s string) []byte { return unsafe.Slice(unsafe.StringData(s), len(s)) }
 
-func set(row parquet.Row, i int, val parquet.Value) { row[i] = val.Level(0, 1, i) }
+func set(row []parquet.Value, i int, val parquet.Value) { row[i] = val.Level(0, 1, i) }
 
 // blank reports whether the row holds nothing in any of the source's columns: an empty line, or a
 // template row numbered by 序号 with nothing else.
@@ -111,8 +217,9 @@ func (p *rowPlan) blank(raw []string) bool {
 	return true
 }
 
-// convert validates one raw row. It returns the lake row, or ok=false with v.probs set.
-func (v *validator) convert(raw []string, rowNum int, fileSHA string) (row parquet.Row, ok bool) {
+// convert validates one raw row. It fills v.vals with the lake row and returns true, or returns
+// false with v.probs set.
+func (v *validator) convert(raw []string, rowNum int) (ok bool) {
 	p := v.p
 	v.probs, v.flags = v.probs[:0], v.flags[:0]
 	for i, j := range p.pos {
@@ -122,12 +229,10 @@ func (v *validator) convert(raw []string, rowNum int, fileSHA string) (row parqu
 			v.cells[i] = ""
 		}
 	}
-	row = make(parquet.Row, p.nLeaves)
-	for i := range row {
-		row[i] = parquet.NullValue().Level(0, 0, i)
-	}
-	row[p.leaf["_file_sha256"]] = parquet.ByteArrayValue(bytesOf(fileSHA)).Level(0, 0, p.leaf["_file_sha256"])
-	row[p.leaf["_row"]] = parquet.Int32Value(int32(rowNum)).Level(0, 0, p.leaf["_row"])
+	row := v.vals
+	copy(row, p.nulls)
+	row[p.fileLeaf] = v.file
+	row[p.rowLeaf] = parquet.Int32Value(int32(rowNum)).Level(0, 0, p.rowLeaf)
 
 	// The record's date first: the ages the checks need are ages on that day.
 	var recordDay time.Time
@@ -142,7 +247,7 @@ func (v *validator) convert(raw []string, rowNum int, fileSHA string) (row parqu
 		}
 		switch c.Type {
 		case minsheng.TypeName:
-			set(row, p.leaves[i].main, parquet.ByteArrayValue(bytesOf(idcard.MaskName(s))))
+			set(row, p.leaves[i].main, parquet.ByteArrayValue(bytesOf(v.maskName(s))))
 		case minsheng.TypeTownship:
 			if !p.county.HasTownship(s) {
 				v.probs = append(v.probs, problem{i, minsheng.ReasonTownshipUnknown, scrub(s)})
@@ -214,26 +319,24 @@ func (v *validator) convert(raw []string, rowNum int, fileSHA string) (row parqu
 	var person idcard.ID
 	havePerson := false
 	if i := p.idCol; i >= 0 && v.cells[i] != "" {
-		id, err := idcard.Parse(v.cells[i], p.today)
+		e := v.person(v.cells[i])
 		switch {
-		case err != nil:
-			v.probs = append(v.probs, problem{i, idReason(err), idcard.Mask(idcard.Clean(v.cells[i]))})
-		case haveDay && id.Birth.After(recordDay):
-			v.probs = append(v.probs, problem{i, minsheng.ReasonBirthAfterDate, idcard.Mask(id.Number)})
+		case e.err != nil:
+			v.probs = append(v.probs, problem{i, idReason(e.err), idcard.Mask(idcard.Clean(v.cells[i]))})
+		case haveDay && e.id.Birth.After(recordDay):
+			v.probs = append(v.probs, problem{i, minsheng.ReasonBirthAfterDate, e.masked})
 		default:
-			person, havePerson = id, true
-			v.mac.Reset()
-			v.mac.Write(bytesOf(id.Number))
-			sum := v.mac.Sum(v.sum[:0])
-			set(row, p.leaves[i].main, parquet.FixedLenByteArrayValue(append([]byte(nil), sum[:16]...)))
-			set(row, p.leaves[i].idMasked, parquet.ByteArrayValue(bytesOf(idcard.Mask(id.Number))))
+			person, havePerson = e.id, true
+			set(row, p.leaves[i].main, parquet.FixedLenByteArrayValue(e.pseudonym))
+			set(row, p.leaves[i].idMasked, parquet.ByteArrayValue(bytesOf(e.masked)))
 			sex := "女"
-			if id.Male {
+			if e.id.Male {
 				sex = "男"
 			}
 			set(row, p.leaves[i].sex, parquet.ByteArrayValue(bytesOf(sex)))
 			if haveDay {
-				set(row, p.leaves[i].age, parquet.Int32Value(int32(id.AgeOn(recordDay))))
+				y, m, d := recordDay.Date()
+				set(row, p.leaves[i].age, parquet.Int32Value(int32(ageOn(e.by, e.bm, e.bd, y, int(m), d))))
 			}
 		}
 	}
@@ -259,7 +362,7 @@ func (v *validator) convert(raw []string, rowNum int, fileSHA string) (row parqu
 		set(row, p.leaves[i].category, parquet.Int32Value(int32(cert[18]-'0')))
 		set(row, p.leaves[i].grade, parquet.Int32Value(int32(cert[19]-'0')))
 	}
-	return row, len(v.probs) == 0
+	return len(v.probs) == 0
 }
 
 // idReasons say why an ID number was refused, under the one code id_invalid.

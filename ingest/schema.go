@@ -20,8 +20,12 @@ type lakeColumn struct {
 	node parquet.Node
 }
 
+// lakeCodec is zstd at its fastest level: encoding is most of ingest's work, and the fastest
+// level costs a few percent of size against the default.
+var lakeCodec = &zstd.Codec{Level: zstd.SpeedFastest}
+
 func optional(n parquet.Node) parquet.Node {
-	return parquet.Optional(parquet.Compressed(n, &zstd.Codec{}))
+	return parquet.Optional(parquet.Compressed(n, lakeCodec))
 }
 
 func dictString() parquet.Node { return parquet.Encoded(parquet.String(), &parquet.RLEDictionary) }
@@ -29,8 +33,8 @@ func dictString() parquet.Node { return parquet.Encoded(parquet.String(), &parqu
 // lakeColumns lists the Parquet columns of a source, in registry order.
 func lakeColumns(src *minsheng.Source) []lakeColumn {
 	cols := []lakeColumn{
-		{"_file_sha256", parquet.Compressed(dictString(), &zstd.Codec{})},
-		{"_row", parquet.Compressed(parquet.Int(32), &zstd.Codec{})},
+		{"_file_sha256", parquet.Compressed(dictString(), lakeCodec)},
+		{"_row", parquet.Compressed(parquet.Int(32), lakeCodec)},
 	}
 	for _, c := range src.Columns {
 		switch c.Type {
@@ -85,10 +89,13 @@ var quarantineFields = []string{"file_sha256", "file_name", "source", "row", "co
 func quarantineSchema() (*parquet.Schema, map[string]int) {
 	g := parquet.Group{}
 	for _, f := range quarantineFields {
-		if f == "row" {
-			g[f] = parquet.Compressed(parquet.Int(32), &zstd.Codec{})
-		} else {
-			g[f] = parquet.Compressed(parquet.String(), &zstd.Codec{})
+		switch f {
+		case "row":
+			g[f] = parquet.Compressed(parquet.Int(32), lakeCodec)
+		case "value_masked":
+			g[f] = parquet.Compressed(parquet.String(), lakeCodec)
+		default: // the same few texts on every row of a file
+			g[f] = parquet.Compressed(dictString(), lakeCodec)
 		}
 	}
 	s := parquet.NewSchema("quarantine", g)
@@ -97,4 +104,21 @@ func quarantineSchema() (*parquet.Schema, map[string]int) {
 		idx[path[0]] = i
 	}
 	return s, idx
+}
+
+// boundsSkipped lists the columns whose pages keep no minimum and maximum: strings and
+// pseudonyms, where bounds cost time and serve no query; dates and amounts keep theirs.
+func boundsSkipped(s *parquet.Schema) []parquet.WriterOption {
+	var opts []parquet.WriterOption
+	for _, path := range s.Columns() {
+		leaf, ok := s.Lookup(path...)
+		if !ok {
+			continue
+		}
+		switch leaf.Node.Type().Kind() {
+		case parquet.ByteArray, parquet.FixedLenByteArray:
+			opts = append(opts, parquet.SkipPageBounds(path...))
+		}
+	}
+	return opts
 }

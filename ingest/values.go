@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -15,6 +16,37 @@ var errValue = errors.New("invalid value")
 
 // trimCell removes the spaces spreadsheets leave around a value, full-width ones included.
 func trimCell(s string) string {
+	// Most cells have nothing to trim: look at the first and the last character only.
+	if s == "" {
+		return s
+	}
+	if c := s[0]; c < utf8.RuneSelf {
+		if c <= ' ' {
+			return trimCellSlow(s)
+		}
+	} else if !(cjkLead(c) && len(s) >= 3) {
+		if r, _ := utf8.DecodeRuneInString(s); unicode.IsSpace(r) || r == '\ufeff' {
+			return trimCellSlow(s)
+		}
+	}
+	if c := s[len(s)-1]; c < utf8.RuneSelf {
+		if c <= ' ' {
+			return trimCellSlow(s)
+		}
+	} else if !(len(s) >= 3 && cjkLead(s[len(s)-3]) && s[len(s)-2] >= 0x80 && s[len(s)-2] < 0xC0 && c < 0xC0) {
+		if r, _ := utf8.DecodeLastRuneInString(s); unicode.IsSpace(r) {
+			return trimCellSlow(s)
+		}
+	}
+	return s
+}
+
+// cjkLead reports whether c leads a three-byte sequence in U+4000-U+EFFF (CJK ideographs, Yi,
+// Hangul, ...): no space and no byte order mark is there. (Space-like characters past ASCII are
+// U+0085, U+00A0, U+1680, U+2000-U+205F, U+3000 and U+FEFF.)
+func cjkLead(c byte) bool { return c >= 0xE4 && c <= 0xEE }
+
+func trimCellSlow(s string) string {
 	s = strings.TrimSpace(s)
 	for {
 		r, n := utf8.DecodeRuneInString(s)
@@ -43,8 +75,11 @@ func parseDate(s string) (time.Time, error) {
 	if s == "" {
 		return time.Time{}, errValue
 	}
-	if i := strings.IndexAny(s, " T"); i > 0 {
-		s = s[:i]
+	for i := 1; i < len(s); i++ { // strings.IndexAny(s, " T") without its rune decoding
+		if s[i] == ' ' || s[i] == 'T' {
+			s = s[:i]
+			break
+		}
 	}
 	if allDigits(s) {
 		switch {
@@ -58,7 +93,9 @@ func parseDate(s string) (time.Time, error) {
 		}
 		return time.Time{}, errValue
 	}
-	if f, err := strconv.ParseFloat(s, 64); err == nil && strings.Count(s, ".") == 1 {
+	// (ParseFloat only for a string with one dot: its error costs an allocation.)
+	if strings.Count(s, ".") != 1 {
+	} else if f, err := strconv.ParseFloat(s, 64); err == nil {
 		// An Excel serial with a time of day; "2024.3" is not a date and fails the range.
 		if f >= minSerial && f < maxSerial && strings.Index(s, ".") == 5 {
 			return excelEpoch.AddDate(0, 0, int(f)), nil
@@ -91,44 +128,52 @@ func parseMonth(s string) (time.Time, error) {
 }
 
 // splitDate splits "2024-3-5", "2024/03/05", "2024.3.5" or "2024年3月5日" into n numbers.
-func splitDate(s string, n int) ([]int, bool) {
+func splitDate(s string, n int) ([3]int, bool) {
+	var out [3]int
+	k := 0 // numbers found; only the first three are kept, and more than n fails
+	add := func(v int) {
+		if k < len(out) {
+			out[k] = v
+		}
+		k++
+	}
 	s = strings.TrimSuffix(strings.TrimSuffix(s, "日"), "号")
-	out := make([]int, 0, 3)
 	start := 0
 	for i := 0; i <= len(s); {
 		if i == len(s) {
-			out = append(out, -1)
+			v := -1
 			if start < i {
-				out[len(out)-1] = atoiOK(s[start:i])
+				v = atoiOK(s[start:i])
 			}
+			add(v)
 			break
 		}
-		r, w := utf8.DecodeRuneInString(s[i:])
-		if r >= '0' && r <= '9' {
-			i += w
+		if c := s[i]; c >= '0' && c <= '9' {
+			i++
 			continue
 		}
+		r, w := utf8.DecodeRuneInString(s[i:])
 		switch r {
 		case '-', '/', '.', '年', '月':
 		default:
-			return nil, false
+			return out, false
 		}
-		out = append(out, atoiOK(s[start:i]))
+		add(atoiOK(s[start:i]))
 		i += w
 		start = i
 		if r == '月' && i == len(s) {
 			break
 		}
 	}
-	if len(out) > 0 && out[len(out)-1] == -1 && strings.HasSuffix(s, "月") {
-		out = out[:len(out)-1]
+	if k > 0 && k <= len(out) && out[k-1] == -1 && strings.HasSuffix(s, "月") {
+		k--
 	}
-	if len(out) != n {
-		return nil, false
+	if k != n {
+		return out, false
 	}
-	for i, v := range out {
+	for i, v := range out[:k] {
 		if v < 0 || i == 0 && (v < 1000 || v > 9999) {
-			return nil, false
+			return out, false
 		}
 	}
 	return out, true
