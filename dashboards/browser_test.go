@@ -74,7 +74,17 @@ func TestPagesInBrowser(t *testing.T) {
 			}
 			p.Screenshot(t, filepath.Join(dir, name))
 			if path == "/" {
-				t.Logf("overview at %d px rendered (charts drawn) in %s", width, took.Round(time.Millisecond))
+				// the page weight: every request the browser made, fetched again as it sends them
+				// (gzip accepted), bytes on the wire
+				total := 0
+				for _, r := range p.Requests() {
+					if strings.HasPrefix(r.URL, s.url) {
+						_, body := fetch(t, r.URL, "Accept-Encoding", "gzip")
+						total += len(body)
+					}
+				}
+				t.Logf("overview at %d px: %d requests, %d bytes compressed, rendered (charts drawn) in %s",
+					width, len(p.Requests()), total, took.Round(time.Millisecond))
 			}
 		}
 	}
