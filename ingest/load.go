@@ -130,6 +130,10 @@ func (in *Ingester) load(ctx context.Context, src *minsheng.Source, path, name s
 	segBatches := rowGroupRows / batchRows
 	work := make(chan *segment, in.cfg.Workers)
 	order := make(chan *segment, in.cfg.Workers)
+	// Batches and row groups go round again once used, instead of being garbage: the rows in
+	// flight are bounded by the channels above, and so are these.
+	freeBatches := make(chan *batch, segBatches*(in.cfg.Workers*2+3))
+	freeGroups := make(chan *parquet.ConcurrentRowGroupWriter, in.cfg.Workers*2+2)
 	readErr := make(chan error, 1)
 	wg.Add(1)
 	go func() { // reader: the one goroutine touching the table
@@ -161,7 +165,11 @@ func (in *Ingester) load(ctx context.Context, src *minsheng.Source, path, name s
 				}
 			}
 			seg.batches <- b // never waits: the channel holds a whole segment
-			b = &batch{cells: make([]string, 0, len(b.cells)), ends: make([]int, 0, batchRows), nums: make([]int, 0, batchRows)}
+			select {
+			case b = <-freeBatches:
+			default:
+				b = &batch{cells: make([]string, 0, len(b.cells)), ends: make([]int, 0, batchRows), nums: make([]int, 0, batchRows)}
+			}
 			if nb++; nb == segBatches {
 				close(seg.batches)
 				seg, nb = nil, 0
@@ -226,7 +234,11 @@ func (in *Ingester) load(ctx context.Context, src *minsheng.Source, path, name s
 					}
 					if o.landed > 0 {
 						if seg.rg == nil {
-							seg.rg = writer.BeginRowGroup()
+							select {
+							case seg.rg = <-freeGroups:
+							default:
+								seg.rg = writer.BeginRowGroup()
+							}
 						}
 						for l, cw := range seg.rg.ColumnWriters() {
 							if _, err := cw.WriteRowValues(cols[l]); err != nil && seg.err == nil {
@@ -237,6 +249,12 @@ func (in *Ingester) load(ctx context.Context, src *minsheng.Source, path, name s
 						}
 					}
 					seg.outcomes = append(seg.outcomes, o)
+					clear(b.cells) // the column buffers hold copies of what landed
+					b.cells, b.ends, b.nums = b.cells[:0], b.ends[:0], b.nums[:0]
+					select {
+					case freeBatches <- b:
+					default:
+					}
 				}
 				if seg.rg != nil && seg.err == nil {
 					if err := seg.rg.Flush(); err != nil { // compress the last pages here, not in the committer
@@ -266,6 +284,10 @@ func (in *Ingester) load(ctx context.Context, src *minsheng.Source, path, name s
 				return fmt.Errorf("ingest: write: %w", err)
 			}
 			landed = true
+			select { // empty again, and ready for another segment
+			case freeGroups <- seg.rg:
+			default:
+			}
 		}
 		for _, o := range seg.outcomes {
 			rep.Rows += o.rows

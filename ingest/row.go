@@ -104,6 +104,18 @@ type validator struct {
 	// and the masking. The cache is small and fixed: memory does not grow with the file.
 	people            [peopleCache]personEntry
 	lastName, lastMsk string
+	memo              []cellMemo // per registry column
+}
+
+// cellMemo is a column's last cell and what it parsed to: a ledger repeats a month, a date or
+// an amount down many rows, and a parse depends on the cell alone.
+type cellMemo struct {
+	s      string
+	set    bool
+	bad    bool
+	reason minsheng.Reason // why, when bad
+	day    time.Time
+	fen    int64
 }
 
 const peopleCache = 256 // entries, direct-mapped by a hash of the cell
@@ -125,6 +137,7 @@ func newValidator(p *rowPlan, key []byte, fileSHA string) *validator {
 		p: p, mac: hmac.New(sha256.New, key), sum: make([]byte, 0, 32),
 		file:  parquet.ByteArrayValue([]byte(fileSHA)).Level(0, 0, p.fileLeaf),
 		cells: make([]string, len(p.src.Columns)), vals: make([]parquet.Value, p.nLeaves),
+		memo: make([]cellMemo, len(p.src.Columns)),
 	}
 }
 
@@ -274,38 +287,55 @@ func (v *validator) convert(raw []string, rowNum int) (ok bool) {
 			}
 			set(row, p.leaves[i].main, parquet.ByteArrayValue(bytesOf(s)))
 		case minsheng.TypeDate, minsheng.TypeMonth:
-			var d time.Time
-			var err error
-			reason := minsheng.ReasonDateInvalid
-			if c.Type == minsheng.TypeMonth {
-				d, err = parseMonth(s)
-				reason = minsheng.ReasonMonthInvalid
-			} else {
-				d, err = parseDate(s)
+			m := &v.memo[i]
+			if !m.set || m.s != s {
+				*m = cellMemo{s: s, set: true}
+				var d time.Time
+				var err error
+				m.reason = minsheng.ReasonDateInvalid
+				if c.Type == minsheng.TypeMonth {
+					d, err = parseMonth(s)
+					m.reason = minsheng.ReasonMonthInvalid
+				} else {
+					d, err = parseDate(s)
+				}
+				switch {
+				case err != nil:
+					m.bad = true
+				case d.After(p.today):
+					m.bad, m.reason = true, minsheng.ReasonDateFuture
+				default:
+					m.day = d
+				}
 			}
-			if err != nil {
-				v.probs = append(v.probs, problem{i, reason, scrub(s)})
+			if m.bad {
+				v.probs = append(v.probs, problem{i, m.reason, scrub(s)})
 				continue
 			}
-			if d.After(p.today) {
-				v.probs = append(v.probs, problem{i, minsheng.ReasonDateFuture, scrub(s)})
-				continue
-			}
+			d := m.day
 			if i == p.dateCol {
 				recordDay, haveDay = d, true
 			}
 			set(row, p.leaves[i].main, parquet.Int32Value(int32(d.Unix()/86400)))
 		case minsheng.TypeMoney:
-			fen, err := parseMoney(s)
-			if errors.Is(err, errNegative) {
-				v.probs = append(v.probs, problem{i, minsheng.ReasonMoneyNegative, scrub(s)})
+			m := &v.memo[i]
+			if !m.set || m.s != s {
+				*m = cellMemo{s: s, set: true}
+				fen, err := parseMoney(s)
+				switch {
+				case errors.Is(err, errNegative):
+					m.bad, m.reason = true, minsheng.ReasonMoneyNegative
+				case err != nil:
+					m.bad, m.reason = true, minsheng.ReasonMoneyInvalid
+				default:
+					m.fen = fen
+				}
+			}
+			if m.bad {
+				v.probs = append(v.probs, problem{i, m.reason, scrub(s)})
 				continue
 			}
-			if err != nil {
-				v.probs = append(v.probs, problem{i, minsheng.ReasonMoneyInvalid, scrub(s)})
-				continue
-			}
-			set(row, p.leaves[i].main, parquet.Int64Value(fen))
+			set(row, p.leaves[i].main, parquet.Int64Value(m.fen))
 		case minsheng.TypeYear:
 			y, err := parseYear(s)
 			if err != nil {

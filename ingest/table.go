@@ -93,14 +93,23 @@ func openTable(path string, info fileInfo, sheet string) (table, error) {
 	return openCSV(path, info.Encoding)
 }
 
-// csvTable reads CSV or tab-separated text in any of the encodings sniff names.
+// csvTable reads CSV or tab-separated text in any of the encodings sniff names. A line without a
+// quote is split on the delimiter here, which is all encoding/csv would do with it; a line with a
+// quote (which may open a field running over several lines) is read by encoding/csv.
 type csvTable struct {
-	f   *os.File
-	r   *csv.Reader
-	row []string
-	num int
-	err error
+	f        *os.File
+	br       *bufio.Reader
+	r        *csv.Reader
+	comma    byte
+	row      []string
+	split    []string // the fields of a line split here, reused
+	num      int
+	err      error
+	lines    int // lines read so far, by either
+	csvLines int // lines encoding/csv has read so far (its own line numbers count these)
 }
+
+const csvBufferSize = 256 << 10
 
 func openCSV(path, enc string) (table, error) {
 	f, err := os.Open(path)
@@ -118,14 +127,22 @@ func openCSV(path, enc string) (table, error) {
 	case "utf-16be":
 		text = transform.NewReader(f, unicode.UTF16(unicode.BigEndian, unicode.UseBOM).NewDecoder())
 	}
-	br := bufio.NewReaderSize(text, 256<<10)
+	t := newCSVTable(text, csvBufferSize)
+	t.f = f
+	return t, nil
+}
+
+func newCSVTable(text io.Reader, size int) *csvTable {
+	// At least 4096 bytes: a smaller bufio.Reader would be wrapped by encoding/csv in a buffer of
+	// its own, which would read ahead of the lines split here.
+	br := bufio.NewReaderSize(text, max(size, 4096))
 	head, _ := br.Peek(64 << 10)
-	r := csv.NewReader(br)
+	r := csv.NewReader(br) // reads from br itself: a bufio.Reader this large is not wrapped again
 	r.Comma = delimiter(head)
 	r.FieldsPerRecord = -1 // title and footer rows have fewer cells
 	r.LazyQuotes = true
 	r.ReuseRecord = true
-	return &csvTable{f: f, r: r}, nil
+	return &csvTable{br: br, r: r, comma: byte(r.Comma)}
 }
 
 // delimiter picks tab or comma by which the opening lines hold more of, outside quotes: Excel
@@ -156,6 +173,36 @@ func (t *csvTable) Next() bool {
 	if t.err != nil {
 		return false
 	}
+	for {
+		line, ok := t.peekLine()
+		if !ok || bytes.IndexByte(line, '"') >= 0 {
+			break
+		}
+		t.lines++
+		body := line[:len(line)-1] // as encoding/csv reads a line: "\r\n" ends it as "\n" does
+		if n := len(body); n > 0 && body[n-1] == '\r' {
+			body = body[:n-1]
+		}
+		if len(line) == 1 || len(line) == 2 && line[0] == '\r' { // an empty line: skipped
+			t.br.Discard(len(line))
+			continue
+		}
+		rec := string(body) // one string, the fields slices of it, as encoding/csv does
+		t.split = t.split[:0]
+		for {
+			i := strings.IndexByte(rec, t.comma)
+			if i < 0 {
+				t.split = append(t.split, rec)
+				break
+			}
+			t.split = append(t.split, rec[:i])
+			rec = rec[i+1:]
+		}
+		t.row = t.split
+		t.br.Discard(len(line))
+		t.num = t.lines
+		return true
+	}
 	rec, err := t.r.Read()
 	if err == io.EOF {
 		return false
@@ -165,16 +212,46 @@ func (t *csvTable) Next() bool {
 		return false
 	}
 	// The line the record starts on is the row Excel shows: csv skips blank lines, so counting
-	// records would drift.
-	t.num, _ = t.r.FieldPos(0)
+	// records would drift. encoding/csv numbers only the lines it read itself.
+	start, _ := t.r.FieldPos(0)
+	end, _ := t.r.FieldPos(len(rec) - 1)
+	end += strings.Count(rec[len(rec)-1], "\n") // a quoted last field may run over lines
+	t.num = t.lines + start - t.csvLines
+	t.lines += end - t.csvLines
+	t.csvLines = end
 	t.row = rec
 	return true
+}
+
+// peekLine returns the next whole line, newline included, without consuming it; false when
+// none is buffered whole (the last line without a newline, or one longer than the buffer).
+func (t *csvTable) peekLine() ([]byte, bool) {
+	for {
+		n := t.br.Buffered()
+		if n > 0 {
+			buf, _ := t.br.Peek(n)
+			if i := bytes.IndexByte(buf, '\n'); i >= 0 {
+				return buf[:i+1], true
+			}
+			if n >= t.br.Size() {
+				return nil, false
+			}
+		}
+		if _, err := t.br.Peek(n + 1); err != nil {
+			return nil, false
+		}
+	}
 }
 
 func (t *csvTable) Row() []string { return t.row }
 func (t *csvTable) RowNum() int   { return t.num }
 func (t *csvTable) Err() error    { return t.err }
-func (t *csvTable) Close() error  { return t.f.Close() }
+func (t *csvTable) Close() error {
+	if t.f == nil {
+		return nil
+	}
+	return t.f.Close()
+}
 
 // xlsxTable streams one sheet; a sheet never sits whole in memory, though excelize keeps the
 // shared-strings table (the distinct texts) in memory.
@@ -272,7 +349,19 @@ func (v *utf8Validator) Write(p []byte) (int, error) {
 	}
 	b := p
 	if len(v.carry) > 0 {
-		b = append(v.carry, p...)
+		// Finish the sequence carried over with p's first bytes, without copying p.
+		var buf [8]byte
+		h := append(append(buf[:0], v.carry...), p[:min(len(p), 4)]...)
+		if !utf8.FullRune(h) { // p is too short to finish it
+			v.carry = append(v.carry[:0], h...)
+			return len(p), nil
+		}
+		r, size := utf8.DecodeRune(h)
+		if r == utf8.RuneError && size == 1 || size <= len(v.carry) {
+			v.bad = true
+			return len(p), nil
+		}
+		b = p[size-len(v.carry):]
 		v.carry = v.carry[:0]
 	}
 	// Hold back an incomplete sequence at the end for the next chunk.

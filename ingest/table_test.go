@@ -3,10 +3,15 @@ package ingest
 import (
 	"archive/zip"
 	"bytes"
+	"encoding/csv"
+	"io"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"golang.org/x/text/encoding/simplifiedchinese"
 	"golang.org/x/text/encoding/unicode"
@@ -82,6 +87,25 @@ func TestUTF8Validator(t *testing.T) {
 			t.Fatalf("split at %d: not valid", i)
 		}
 	}
+	// Random texts cut at random places into many writes: the verdict is utf8.Valid's.
+	r := rand.New(rand.NewPCG(7, 8))
+	pieces := [][]byte{[]byte("a"), []byte("困"), []byte("丰"), []byte("\U0001F600"), {0xE4}, {0xBD}, {0xFF}, {0xC2}, {0xF0, 0x9F}}
+	for i := 0; i < 20_000; i++ {
+		var text []byte
+		for k := r.IntN(8); k > 0; k-- {
+			text = append(text, pieces[r.IntN(len(pieces))]...)
+		}
+		var v utf8Validator
+		rest := text
+		for len(rest) > 0 {
+			n := r.IntN(len(rest) + 1)
+			v.Write(rest[:n])
+			rest = rest[n:]
+		}
+		if v.Valid() != utf8.Valid(text) {
+			t.Fatalf("%q in pieces: valid %v, utf8.Valid says %v", text, v.Valid(), utf8.Valid(text))
+		}
+	}
 	gbk, _ := simplifiedchinese.GB18030.NewEncoder().Bytes(s)
 	var v utf8Validator
 	v.Write(gbk)
@@ -120,5 +144,54 @@ func TestSniffRefusals(t *testing.T) {
 	os.WriteFile(p, zb.Bytes()[:zb.Len()/2], 0o600)
 	if _, err := openXLSX(p, ""); err == nil {
 		t.Error("truncated xlsx opened")
+	}
+}
+
+// referenceCSV reads text with encoding/csv alone, as the table did before lines without quotes
+// were split by hand: the rows and the line each starts on.
+func referenceCSV(text string, comma rune) ([][]string, []int, error) {
+	r := csv.NewReader(strings.NewReader(text))
+	r.Comma = comma
+	r.FieldsPerRecord, r.LazyQuotes = -1, true
+	var rows [][]string
+	var nums []int
+	for {
+		rec, err := r.Read()
+		if err == io.EOF {
+			return rows, nums, nil
+		}
+		if err != nil {
+			return rows, nums, err
+		}
+		line, _ := r.FieldPos(0)
+		rows, nums = append(rows, rec), append(nums, line)
+	}
+}
+
+// The hand split and encoding/csv together read every text exactly as encoding/csv alone:
+// quotes, fields over several lines, CRLF and lone CR, blank lines, bare quotes, tabs, lines
+// longer than the buffer, a last line without a newline.
+func TestCSVLinesAsEncodingCSV(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 10))
+	pieces := []string{"a", "张三", "1,500.00", ",", ",", "\t", "\n", "\n", "\r\n", "\r", "\"", "\"\"", " ", "x\"y", "\"q,\nr\"", strings.Repeat("长", 2000)}
+	for i := 0; i < 5000; i++ {
+		var b strings.Builder
+		for k := r.IntN(40); k > 0; k-- {
+			b.WriteString(pieces[r.IntN(len(pieces))])
+		}
+		text := b.String()
+		if text == "" {
+			continue
+		}
+		tb := newCSVTable(strings.NewReader(text), 4096)
+		wantRows, wantNums, wantErr := referenceCSV(text, tb.r.Comma)
+		var rows [][]string
+		var nums []int
+		for tb.Next() {
+			rows, nums = append(rows, append([]string(nil), tb.Row()...)), append(nums, tb.RowNum())
+		}
+		if (tb.Err() != nil) != (wantErr != nil) || !reflect.DeepEqual(rows, wantRows) || !reflect.DeepEqual(nums, wantNums) {
+			t.Fatalf("%.400q:\n got rows %.400q at lines %v (err %v)\nwant rows %.400q at lines %v (err %v)", text, rows, nums, tb.Err(), wantRows, wantNums, wantErr)
+		}
 	}
 }
