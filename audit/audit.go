@@ -1,0 +1,373 @@
+// Package audit keeps the audit log: who did what, when, from where, and how it ended. It is
+// append-only and lives in the data folder outside the rebuildable warehouse:
+//
+//	DIR/audit/audit.jsonl    one JSON object per line, mode 0600
+//	DIR/audit/.audit.lock    the advisory lock every appender takes
+//
+// An entry is committed once its line, newline included, is synced. A crash mid-append leaves a
+// last line without its newline: readers skip it, and the next append cuts it off first, so every
+// entry starts on its own line. The log holds no person's name or ID number: details are short
+// texts about accounts and files, and anything that looks like an ID number is masked anyway.
+package audit
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/minsheng/minsheng"
+	"github.com/minsheng/minsheng/idcard"
+)
+
+// Kinds of actor.
+const (
+	KindUser   = "user"   // a person logged in
+	KindToken  = "token"  // a script with an API token
+	KindSystem = "system" // the server itself, e.g. the nightly ingest
+	KindCLI    = "cli"    // someone at the server's shell; the name is the operating-system user
+)
+
+// Actions. Others may be added: an action is any short lower-case word with underscores.
+const (
+	ActionLogin         = "login"
+	ActionLoginFailed   = "login_failed"
+	ActionLogout        = "logout"
+	ActionUpload        = "upload"
+	ActionNote          = "note"
+	ActionTokenCreate   = "token_create"
+	ActionTokenRevoke   = "token_revoke"
+	ActionUserAdd       = "user_add"
+	ActionUserDisable   = "user_disable"
+	ActionUserEnable    = "user_enable"
+	ActionUserPasswd    = "user_passwd"
+	ActionUserUnlock    = "user_unlock"
+	ActionSettingChange = "setting_change"
+)
+
+// Outcomes.
+const (
+	OutcomeOK     = "ok"
+	OutcomeDenied = "denied" // refused: no or wrong credentials, or not allowed
+	OutcomeFailed = "failed" // allowed, but it did not work (bad input, an error)
+)
+
+// Entry is one line of the log.
+type Entry struct {
+	Time       time.Time `json:"time"` // RFC 3339 in the county's time zone
+	Actor      string    `json:"actor"`
+	ActorKind  string    `json:"actor_kind"`
+	Role       string    `json:"role,omitempty"`
+	Unit       string    `json:"unit,omitempty"`
+	RemoteAddr string    `json:"remote_addr,omitempty"`
+	Action     string    `json:"action"`
+	Target     string    `json:"target,omitempty"` // what was acted on: an account, a token ID, a source, a file
+	Outcome    string    `json:"outcome"`
+	Detail     string    `json:"detail,omitempty"` // short; never a person's name or ID number
+}
+
+// Bounds on what one entry may carry, so a line stays short and a flood cannot make it long.
+const (
+	maxField  = 128
+	maxTarget = 256
+	maxDetail = 512
+)
+
+// Path is the log of data folder dir.
+func Path(dir string) string { return filepath.Join(dir, "audit", "audit.jsonl") }
+
+func lockPath(dir string) string { return filepath.Join(dir, "audit", ".audit.lock") }
+
+// Log appends to the audit log of one data folder. It is safe for concurrent use, and several
+// Logs, in one process or several, may append to one folder.
+type Log struct {
+	// Now is the clock; tests set it. Defaults to time.Now.
+	Now func() time.Time
+
+	dir string
+	loc *time.Location
+	mu  sync.Mutex
+}
+
+// Open opens the audit log of data folder dir, creating DIR/audit. Times are written in loc, the
+// county's time zone (nil: UTC).
+func Open(dir string, loc *time.Location) (*Log, error) {
+	if loc == nil {
+		loc = time.UTC
+	}
+	if err := os.MkdirAll(filepath.Dir(Path(dir)), 0o700); err != nil {
+		return nil, fmt.Errorf("audit: %w", err)
+	}
+	return &Log{Now: time.Now, dir: dir, loc: loc}, nil
+}
+
+var actionRE = regexp.MustCompile(`^[a-z][a-z0-9_]{0,39}$`)
+
+// Append commits one entry: once it returns nil, the entry is on disk. A zero Time is now.
+// Errors: EINVALID for an entry without an actor, a kind, an action or a known outcome.
+func (l *Log) Append(ctx context.Context, e Entry) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if e.Time.IsZero() {
+		e.Time = l.now()
+	}
+	e.Time = e.Time.In(l.loc).Truncate(time.Millisecond)
+	e.Actor, e.Role, e.Unit = clean(e.Actor, maxField), clean(e.Role, maxField), clean(e.Unit, maxField)
+	e.RemoteAddr = clean(e.RemoteAddr, maxField)
+	e.Target, e.Detail = clean(e.Target, maxTarget), clean(e.Detail, maxDetail)
+	switch {
+	case e.Actor == "" || e.ActorKind == "":
+		return minsheng.Errorf(minsheng.EINVALID, "审计记录缺少操作者", "an audit entry needs an actor and its kind")
+	case e.ActorKind != KindUser && e.ActorKind != KindToken && e.ActorKind != KindSystem && e.ActorKind != KindCLI:
+		return minsheng.Errorf(minsheng.EINVALID, "未知的操作者类型 %q", "unknown actor kind %q", e.ActorKind)
+	case !actionRE.MatchString(e.Action):
+		return minsheng.Errorf(minsheng.EINVALID, "审计动作 %q 无效", "invalid audit action %q", e.Action)
+	case e.Outcome != OutcomeOK && e.Outcome != OutcomeDenied && e.Outcome != OutcomeFailed:
+		return minsheng.Errorf(minsheng.EINVALID, "未知的结果 %q", "unknown outcome %q", e.Outcome)
+	}
+	line, err := json.Marshal(e)
+	if err != nil {
+		return err
+	}
+	line = append(line, '\n')
+
+	l.mu.Lock() // goroutines of this process queue here rather than on the file lock
+	defer l.mu.Unlock()
+	unlock, err := lockFile(lockPath(l.dir))
+	if err != nil {
+		return fmt.Errorf("audit: lock: %w", err)
+	}
+	defer unlock()
+	if err := appendLine(Path(l.dir), line); err != nil {
+		return fmt.Errorf("audit: %w", err)
+	}
+	return nil
+}
+
+func (l *Log) now() time.Time {
+	if l.Now != nil {
+		return l.Now()
+	}
+	return time.Now()
+}
+
+// appendLine cuts a torn last line, then appends line and syncs. The caller holds the lock.
+func appendLine(path string, line []byte) error {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_APPEND|os.O_CREATE, 0o600)
+	if err != nil {
+		return err
+	}
+	st, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return err
+	}
+	if st.Size() == 0 {
+		syncDir(filepath.Dir(path)) // a new file: its name must survive a crash too
+	}
+	if err := repairTail(f, st.Size()); err != nil {
+		f.Close()
+		return err
+	}
+	if _, err := f.Write(line); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+// repairTail cuts what follows the last newline of a file of size bytes: the remains of an append
+// a crash interrupted. It reads backwards, so a long log is not read whole.
+func repairTail(f *os.File, size int64) error {
+	if size == 0 {
+		return nil
+	}
+	buf := make([]byte, 4096)
+	end := size
+	for end > 0 {
+		n := int64(len(buf))
+		if end < n {
+			n = end
+		}
+		if _, err := f.ReadAt(buf[:n], end-n); err != nil {
+			return err
+		}
+		if end == size && buf[n-1] == '\n' {
+			return nil // the usual case: nothing torn
+		}
+		if i := bytes.LastIndexByte(buf[:n], '\n'); i >= 0 {
+			return truncate(f, end-n+int64(i)+1)
+		}
+		end -= n
+	}
+	return truncate(f, 0)
+}
+
+func truncate(f *os.File, size int64) error {
+	if err := f.Truncate(size); err != nil {
+		return err
+	}
+	return f.Sync()
+}
+
+func syncDir(dir string) {
+	if d, err := os.Open(dir); err == nil {
+		d.Sync()
+		d.Close()
+	}
+}
+
+// lockFile takes the advisory lock; the kernel drops it if the process dies.
+func lockFile(path string) (func(), error) {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, err
+	}
+	for {
+		err = syscall.Flock(int(f.Fd()), syscall.LOCK_EX)
+		if !errors.Is(err, syscall.EINTR) {
+			break
+		}
+	}
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() {
+		syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+		f.Close()
+	}, nil
+}
+
+// idLike is a number shaped like an ID number (15 digits, or 17 and a check character) standing
+// on its own: inside a longer run of letters and digits, such as a file's SHA-256, it is not one.
+var idLike = regexp.MustCompile(`\b([0-9]{17}[0-9Xx]|[0-9]{15})\b`)
+
+// clean makes a field safe to keep: valid UTF-8, control characters as spaces, anything shaped
+// like an ID number masked, and at most max bytes.
+func clean(s string, max int) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	s = strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return ' '
+		}
+		return r
+	}, s)
+	s = idLike.ReplaceAllStringFunc(s, idcard.Mask)
+	s = strings.TrimSpace(s)
+	if len(s) > max {
+		cut := max
+		for cut > 0 && !utf8.RuneStart(s[cut]) {
+			cut--
+		}
+		s = s[:cut] + "…"
+	}
+	return s
+}
+
+// Filter picks entries. Zero fields pick everything.
+type Filter struct {
+	Since   time.Time // from this moment on
+	Until   time.Time // before this moment
+	Actor   string
+	Action  string
+	Outcome string
+	Target  string
+	Limit   int // only the newest Limit entries
+}
+
+func (f Filter) match(e Entry) bool {
+	return (f.Since.IsZero() || !e.Time.Before(f.Since)) && (f.Until.IsZero() || e.Time.Before(f.Until)) &&
+		(f.Actor == "" || e.Actor == f.Actor) && (f.Action == "" || e.Action == f.Action) &&
+		(f.Outcome == "" || e.Outcome == f.Outcome) && (f.Target == "" || e.Target == f.Target)
+}
+
+// Read returns the entries of data folder dir's log that the filter picks, oldest first. A last
+// line cut short by a crash is not an entry; no log yet is no entries.
+func Read(dir string, f Filter) ([]Entry, error) {
+	file, err := os.Open(Path(dir))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("audit: %w", err)
+	}
+	defer file.Close()
+	var out []Entry
+	r := bufio.NewReaderSize(file, 64<<10)
+	for {
+		line, err := r.ReadBytes('\n')
+		if errors.Is(err, io.EOF) {
+			break // what is left has no newline: torn, or nothing
+		}
+		if err != nil {
+			return nil, fmt.Errorf("audit: %w", err)
+		}
+		var e Entry
+		if json.Unmarshal(line, &e) != nil {
+			continue
+		}
+		if f.match(e) {
+			out = append(out, e)
+		}
+	}
+	if f.Limit > 0 && len(out) > f.Limit {
+		out = out[len(out)-f.Limit:]
+	}
+	return out, nil
+}
+
+// CSVHeader is the first row WriteCSV writes.
+var CSVHeader = []string{"time", "actor", "actor_kind", "role", "unit", "remote_addr", "action", "target", "outcome", "detail"}
+
+// WriteCSV writes entries as CSV for a spreadsheet: UTF-8 with a byte-order mark (so Excel on a
+// Chinese Windows reads it as UTF-8), a header row, and text that a spreadsheet would take for a
+// formula (starting with = + - @, a tab or a carriage return) prefixed with an apostrophe.
+func WriteCSV(w io.Writer, entries []Entry) error {
+	if _, err := io.WriteString(w, "\uFEFF"); err != nil {
+		return err
+	}
+	cw := csv.NewWriter(w)
+	if err := cw.Write(CSVHeader); err != nil {
+		return err
+	}
+	for _, e := range entries {
+		row := []string{e.Time.Format(time.RFC3339), e.Actor, e.ActorKind, e.Role, e.Unit, e.RemoteAddr,
+			e.Action, e.Target, e.Outcome, e.Detail}
+		for i := range row {
+			row[i] = EscapeFormula(row[i])
+		}
+		if err := cw.Write(row); err != nil {
+			return err
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+// EscapeFormula prefixes an apostrophe to text a spreadsheet would run as a formula.
+func EscapeFormula(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
+}

@@ -1,0 +1,266 @@
+package audit_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/minsheng/minsheng"
+	"github.com/minsheng/minsheng/audit"
+)
+
+var shanghai = func() *time.Location {
+	loc, err := time.LoadLocation("Asia/Shanghai")
+	if err != nil {
+		return time.FixedZone("CST", 8*3600)
+	}
+	return loc
+}()
+
+func mustOpen(tb testing.TB, dir string) *audit.Log {
+	tb.Helper()
+	l, err := audit.Open(dir, shanghai)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return l
+}
+
+func mustAppend(tb testing.TB, l *audit.Log, e audit.Entry) {
+	tb.Helper()
+	if err := l.Append(context.Background(), e); err != nil {
+		tb.Fatal(err)
+	}
+}
+
+func lines(tb testing.TB, dir string) []string {
+	tb.Helper()
+	b, err := os.ReadFile(audit.Path(dir))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return strings.SplitAfter(string(b), "\n")
+}
+
+func TestAuditAppendRead(t *testing.T) {
+	dir := t.TempDir()
+	l := mustOpen(t, dir)
+	at := time.Date(2024, 10, 31, 1, 2, 3, 456789000, time.UTC) // 09:02:03 in the county
+	l.Now = func() time.Time { return at }
+	want := []audit.Entry{
+		{Actor: "canlian", ActorKind: audit.KindUser, Role: "unit", Unit: "县残联", RemoteAddr: "10.0.0.7",
+			Action: audit.ActionLogin, Outcome: audit.OutcomeOK},
+		{Actor: "canlian", ActorKind: audit.KindUser, Role: "unit", Unit: "县残联", RemoteAddr: "10.0.0.7",
+			Action: audit.ActionUpload, Target: "disability_subsidy", Outcome: audit.OutcomeOK, Detail: "landed 120, rejected 3"},
+		{Actor: "nobody", ActorKind: audit.KindUser, RemoteAddr: "10.0.0.8", Action: audit.ActionLoginFailed, Outcome: audit.OutcomeDenied},
+		{Actor: "root", ActorKind: audit.KindCLI, Action: audit.ActionTokenCreate, Target: "tok_0123456789ab", Outcome: audit.OutcomeOK,
+			Time: at.Add(time.Hour)},
+	}
+	for _, e := range want {
+		mustAppend(t, l, e)
+	}
+	ls := lines(t, dir)
+	if len(ls) != 5 || ls[4] != "" || !strings.HasPrefix(ls[0], `{"time":"2024-10-31T09:02:03.456+08:00","actor":"canlian","actor_kind":"user"`) {
+		t.Fatalf("file:\n%s", strings.Join(ls, ""))
+	}
+	got, err := audit.Read(dir, audit.Filter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != len(want) {
+		t.Fatalf("%d entries, want %d", len(got), len(want))
+	}
+	for i := range want {
+		w := want[i]
+		if w.Time.IsZero() {
+			w.Time = at
+		}
+		if !got[i].Time.Equal(w.Time.Truncate(time.Millisecond)) {
+			t.Errorf("entry %d: time %v, want %v", i, got[i].Time, w.Time)
+		}
+		if _, off := got[i].Time.Zone(); off != 8*3600 {
+			t.Errorf("entry %d: not in county time: %v", i, got[i].Time)
+		}
+		got[i].Time, w.Time = time.Time{}, time.Time{}
+		if got[i] != w {
+			t.Errorf("entry %d:\n got %+v\nwant %+v", i, got[i], w)
+		}
+	}
+	for _, c := range []struct {
+		f    audit.Filter
+		want int
+	}{
+		{audit.Filter{Actor: "canlian"}, 2},
+		{audit.Filter{Action: audit.ActionLoginFailed}, 1},
+		{audit.Filter{Outcome: audit.OutcomeOK}, 3},
+		{audit.Filter{Target: "disability_subsidy"}, 1},
+		{audit.Filter{Since: at.Add(time.Minute)}, 1},
+		{audit.Filter{Until: at.Add(time.Minute)}, 3},
+		{audit.Filter{Limit: 2}, 2},
+	} {
+		if got, _ := audit.Read(dir, c.f); len(got) != c.want {
+			t.Errorf("filter %+v: %d entries, want %d", c.f, len(got), c.want)
+		}
+	}
+	if got, _ := audit.Read(dir, audit.Filter{Limit: 1}); got[0].Action != audit.ActionTokenCreate {
+		t.Errorf("Limit keeps the newest: %+v", got)
+	}
+	fi, err := os.Stat(audit.Path(dir))
+	if err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("mode %v %v, want 0600", fi.Mode(), err)
+	}
+	if got, err := audit.Read(t.TempDir(), audit.Filter{}); got != nil || err != nil {
+		t.Errorf("no log yet: %v %v", got, err)
+	}
+}
+
+func TestAuditRefusesIncompleteEntries(t *testing.T) {
+	l := mustOpen(t, t.TempDir())
+	for _, e := range []audit.Entry{
+		{ActorKind: audit.KindCLI, Action: "user_add", Outcome: audit.OutcomeOK},
+		{Actor: "root", Action: "user_add", Outcome: audit.OutcomeOK},
+		{Actor: "root", ActorKind: "robot", Action: "user_add", Outcome: audit.OutcomeOK},
+		{Actor: "root", ActorKind: audit.KindCLI, Action: "", Outcome: audit.OutcomeOK},
+		{Actor: "root", ActorKind: audit.KindCLI, Action: "User Add", Outcome: audit.OutcomeOK},
+		{Actor: "root", ActorKind: audit.KindCLI, Action: "user_add", Outcome: "maybe"},
+	} {
+		if err := l.Append(context.Background(), e); minsheng.ErrorCode(err) != minsheng.EINVALID {
+			t.Errorf("%+v: %v", e, err)
+		}
+	}
+}
+
+// Details are short, on one line, and never carry an ID number.
+func TestAuditCleansFields(t *testing.T) {
+	dir := t.TempDir()
+	l := mustOpen(t, dir)
+	mustAppend(t, l, audit.Entry{Actor: "root", ActorKind: audit.KindCLI, Action: audit.ActionNote, Outcome: audit.OutcomeOK,
+		Target: "file 3f9a0c1b2d4e5f60718293a4b5c6d7e8f9012345678901234567890abcdef12",
+		Detail: "row 12: 340826199001011234 and 34082619900101123X and 340826900101123\nsecond line " + strings.Repeat("长", 400)})
+	got, _ := audit.Read(dir, audit.Filter{})
+	d := got[0].Detail
+	for _, id := range []string{"340826199001011234", "34082619900101123X", "340826900101123"} {
+		if strings.Contains(d, id) {
+			t.Errorf("detail keeps the ID number %s", id)
+		}
+	}
+	if !strings.Contains(d, "340826********1234") || strings.Contains(d, "\n") || len(d) > 520 || !strings.HasSuffix(d, "…") {
+		t.Errorf("detail %q", d)
+	}
+	if !strings.Contains(got[0].Target, "8901234567890abcdef12") {
+		t.Errorf("a hash was masked as if it were an ID number: %s", got[0].Target)
+	}
+}
+
+// Goroutines appending through two Logs (as the server and the CLI do) lose nothing and
+// interleave no bytes.
+func TestAuditConcurrentAppends(t *testing.T) {
+	dir := t.TempDir()
+	logs := []*audit.Log{mustOpen(t, dir), mustOpen(t, dir)}
+	const goroutines, each = 16, 8
+	var wg sync.WaitGroup
+	for g := range goroutines {
+		wg.Go(func() {
+			for i := range each {
+				err := logs[g%2].Append(context.Background(), audit.Entry{Actor: fmt.Sprint("g", g), ActorKind: audit.KindSystem,
+					Action: audit.ActionUpload, Target: fmt.Sprintf("%d/%d", g, i), Outcome: audit.OutcomeOK,
+					Detail: strings.Repeat("x", 300)})
+				if err != nil {
+					t.Error(err)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	ls := lines(t, dir)
+	if len(ls) != goroutines*each+1 {
+		t.Fatalf("%d lines, want %d", len(ls)-1, goroutines*each)
+	}
+	seen := map[string]bool{}
+	for _, line := range ls[:len(ls)-1] {
+		var e audit.Entry
+		if err := json.Unmarshal([]byte(line), &e); err != nil {
+			t.Fatalf("a line is not an entry: %q", line)
+		}
+		seen[e.Target] = true
+	}
+	if len(seen) != goroutines*each {
+		t.Errorf("%d distinct entries, want %d", len(seen), goroutines*each)
+	}
+}
+
+// A crash mid-append leaves a torn last line: readers skip it, the next append cuts it off.
+func TestAuditTornLine(t *testing.T) {
+	dir := t.TempDir()
+	l := mustOpen(t, dir)
+	e := audit.Entry{Actor: "root", ActorKind: audit.KindCLI, Action: audit.ActionUserAdd, Target: "a", Outcome: audit.OutcomeOK}
+	mustAppend(t, l, e)
+	mustAppend(t, l, e)
+	f, _ := os.OpenFile(audit.Path(dir), os.O_WRONLY|os.O_APPEND, 0)
+	f.WriteString(`{"time":"2024-10-31T09:00:00+08:00","actor":"root","actor_kind":"cli","action":"user_add","target":"torn"`)
+	f.Close()
+	if got, err := audit.Read(dir, audit.Filter{}); err != nil || len(got) != 2 {
+		t.Fatalf("with a torn line: %d entries, %v", len(got), err)
+	}
+	e.Target = "after"
+	mustAppend(t, l, e)
+	b, _ := os.ReadFile(audit.Path(dir))
+	if bytes.Contains(b, []byte("torn")) || bytes.Count(b, []byte("\n")) != 3 {
+		t.Fatalf("not repaired:\n%s", b)
+	}
+	got, _ := audit.Read(dir, audit.Filter{})
+	if len(got) != 3 || got[2].Target != "after" {
+		t.Errorf("after the repair: %+v", got)
+	}
+
+	// a log that is nothing but a torn line, longer than the repair's read buffer
+	dir2 := t.TempDir()
+	os.MkdirAll(strings.TrimSuffix(audit.Path(dir2), "/audit.jsonl"), 0o700)
+	os.WriteFile(audit.Path(dir2), []byte(`{"detail":"`+strings.Repeat("y", 10000)), 0o600)
+	l2 := mustOpen(t, dir2)
+	mustAppend(t, l2, e)
+	if ls := lines(t, dir2); len(ls) != 2 || !strings.Contains(ls[0], `"target":"after"`) {
+		t.Errorf("after repairing a torn-only log: %q", ls)
+	}
+}
+
+func TestAuditCSV(t *testing.T) {
+	at := time.Date(2024, 10, 31, 9, 0, 0, 0, shanghai)
+	entries := []audit.Entry{
+		{Time: at, Actor: "=cmd|' /c calc'!A0", ActorKind: audit.KindUser, Role: "unit", Unit: "县残联", RemoteAddr: "10.0.0.7",
+			Action: audit.ActionNote, Target: "+14", Outcome: audit.OutcomeOK, Detail: `-2+3, "quoted", 中文`},
+		{Time: at, Actor: "@SUM(A1)", ActorKind: audit.KindCLI, Action: audit.ActionUserAdd, Target: "\tx", Outcome: audit.OutcomeFailed,
+			Detail: "plain"},
+	}
+	var buf bytes.Buffer
+	if err := audit.WriteCSV(&buf, entries); err != nil {
+		t.Fatal(err)
+	}
+	b, ok := bytes.CutPrefix(buf.Bytes(), []byte("\uFEFF"))
+	if !ok {
+		t.Error("no byte-order mark for Excel")
+	}
+	rows, err := csv.NewReader(bytes.NewReader(b)).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 3 || strings.Join(rows[0], ",") != strings.Join(audit.CSVHeader, ",") {
+		t.Fatalf("rows %q", rows)
+	}
+	want := [][]string{
+		{"2024-10-31T09:00:00+08:00", "'=cmd|' /c calc'!A0", "user", "unit", "县残联", "10.0.0.7", "note", "'+14", "ok", `'-2+3, "quoted", 中文`},
+		{"2024-10-31T09:00:00+08:00", "'@SUM(A1)", "cli", "", "", "", "user_add", "'\tx", "failed", "plain"},
+	}
+	for i, w := range want {
+		if strings.Join(rows[i+1], "|") != strings.Join(w, "|") {
+			t.Errorf("row %d:\n got %q\nwant %q", i+1, rows[i+1], w)
+		}
+	}
+}
