@@ -553,13 +553,16 @@ func (s *Store) checkRole(role, unit string) error {
 		}
 		return nil
 	}
+	zh, en := strings.Join(s.units, "、"), strings.Join(s.units, ", ")
 	if unit == "" {
-		return minsheng.Errorf(minsheng.EINVALID, "角色 unit 必须指定一个牵头单位,可选:%s",
-			"role unit must name its lead unit, one of: %s", strings.Join(s.units, "、"))
+		return &minsheng.Error{Code: minsheng.EINVALID,
+			Zh: "角色 unit 必须指定一个牵头单位,可选:" + zh,
+			En: "role unit must name its lead unit, one of: " + en}
 	}
 	if !slices.Contains(s.units, unit) {
-		return minsheng.Errorf(minsheng.EINVALID, "未知的牵头单位 %q,数据源登记中的牵头单位有:%s",
-			"unknown lead unit %q; the lead units in the source registry are: %s", unit, strings.Join(s.units, "、"))
+		return &minsheng.Error{Code: minsheng.EINVALID,
+			Zh: fmt.Sprintf("未知的牵头单位 %q,数据源登记中的牵头单位有:%s", unit, zh),
+			En: fmt.Sprintf("unknown lead unit %q; the lead units in the source registry are: %s", unit, en)}
 	}
 	return nil
 }
