@@ -4,6 +4,8 @@
 //	minsheng ingest   --data DIR
 //	minsheng build    --data DIR
 //	minsheng serve    --data DIR --addr HOST:PORT [--nightly 02:00|off]
+//	minsheng user     add|passwd|disable|enable|unlock|list --data DIR ...
+//	minsheng token    create|revoke|list --data DIR ...
 package main
 
 import (
@@ -32,6 +34,8 @@ Usage:
   minsheng ingest   --data DIR
   minsheng build    --data DIR
   minsheng serve    --data DIR [--addr 127.0.0.1:8080] [--nightly 02:00|off]
+  minsheng user     add|passwd|disable|enable|unlock|list --data DIR ...   (minsheng user help)
+  minsheng token    create|revoke|list --data DIR ...                      (minsheng token help)
 
 Common flags:
   --data DIR        the data folder (default ./data)
@@ -56,6 +60,11 @@ type Main struct {
 
 // Run runs one subcommand and returns the exit status.
 func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	return RunWithStdin(ctx, args, os.Stdin, stdout, stderr)
+}
+
+// RunWithStdin is Run reading standard input from stdin: user add and passwd read passwords there.
+func RunWithStdin(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
 		fmt.Fprint(stdout, usage)
 		return 0
@@ -70,6 +79,10 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = runBuild(ctx, args[1:], stdout)
 	case "serve":
 		err = runServe(ctx, args[1:], stdout, stderr)
+	case "user":
+		err = runUser(ctx, args[1:], stdin, stdout, stderr)
+	case "token":
+		err = runToken(ctx, args[1:], stdout)
 	default:
 		fmt.Fprintf(stderr, "minsheng: 未知命令 / unknown command %q\n\n%s", args[0], usage)
 		return 2
