@@ -16,9 +16,8 @@
 --   19a  the roster snapshot in force (int_enrollment_snapshot): enrolled over roster less exempt.
 --   19b  a claim is judged against the roster snapshot in force at the as-of date (the claim's
 --        own 人员类别 when the person is not on it, or before any snapshot); a new snapshot can
---        turn a claim compliant or not. Reading: a claim is a row of the extract, as agreed; a
---        settlement sent again in a later extract would count twice. The expected assistance is
---        ratio × 政策范围内个人自付 rounded half up to the fen, in integer fen.
+--        turn a claim compliant or not. The judging (ratio × 政策范围内个人自付 rounded half up
+--        to the fen, in integer fen; a claim is a row of the extract) is int_medical_claims'.
 -- Parents (10 = 10a + 10b + 10c) take their parts' changes.
 -- grain: one row per plan year per indicator code per township per day with a change.
 with
@@ -180,97 +179,8 @@ enrollment_events as (
 
 -- 19b -----------------------------------------------------------------------------------------
 
--- each ratio in millionths, so the expected assistance is worked in integers (bigint holds
--- a million times any out-of-pocket sum below 90 billion yuan)
-ratios as (
-
-    select
-        year,
-        cast(round(max(value) filter (where name = 'ratio_tekun') * 1000000) as bigint) as tekun,
-        cast(round(max(value) filter (where name = 'ratio_dibao') * 1000000) as bigint) as dibao,
-        cast(round(max(value) filter (where name = 'ratio_bianyuan') * 1000000) as bigint) as bianyuan,
-        cast(round(max(value) filter (where name = 'ratio_jiance') * 1000000) as bigint) as jiance
-    from plan_settings
-    where target_code = '19b'
-    group by 1
-
-),
-
-claims as (
-
-    select
-        int_plan_years.year,
-        m._file_seq,
-        m._row,
-        m.person_id,
-        m.township,
-        m.person_group as claim_group,
-        m.settled_on,
-        cast(m.eligible_out_of_pocket_yuan * 100 as bigint) as eligible_fen,
-        cast(m.assistance_yuan * 100 as bigint) as assistance_fen
-    from stg_medical_assistance as m
-    join int_plan_years on int_plan_years.year = year(m.settled_on)
-
-),
-
--- the snapshot in force on the settle day (none before the first), then every later one
-claim_states as (
-
-    select claims.*, snapshots.snapshot_on, claims.settled_on as event_on, true as is_first
-    from claims
-    asof left join int_roster_snapshots as snapshots
-        on snapshots.year = claims.year
-        and claims.settled_on >= snapshots.effective_on
-
-    union all
-
-    select claims.*, snapshots.snapshot_on, snapshots.effective_on as event_on, false as is_first
-    from claims
-    join int_roster_snapshots as snapshots
-        on snapshots.year = claims.year
-        and snapshots.effective_on > claims.settled_on
-
-),
-
--- the roster listings of claimants only: the roster is far larger than the claims
-claimant_roster as (
-
-    select roster.snapshot_on, roster.person_id, roster.person_group
-    from int_roster as roster
-    semi join claims on claims.person_id = roster.person_id
-
-),
-
-claim_ratios as (
-
-    select
-        claim_states.*,
-        case coalesce(roster.person_group, claim_states.claim_group)
-            when '特困人员' then ratios.tekun
-            when '低保对象' then ratios.dibao
-            when '低保边缘家庭成员' then ratios.bianyuan
-            when '防止返贫监测对象' then ratios.jiance
-        end as ratio_millionths
-    from claim_states
-    left join claimant_roster as roster
-        on roster.snapshot_on = claim_states.snapshot_on
-        and roster.person_id = claim_states.person_id
-    left join ratios on ratios.year = claim_states.year
-
-),
-
-claim_judged as (
-
-    select
-        *,
-        -- ratio × 政策范围内个人自付, rounded half up to the fen; a group without a ratio (a
-        -- roster 脱贫人口) cannot comply
-        coalesce(assistance_fen
-            = (ratio_millionths * eligible_fen + 500000) // 1000000, false) as is_compliant
-    from claim_ratios
-
-),
-
+-- each claim counts once from its settle day; its compliance moves as roster snapshots come into
+-- force (int_medical_claims judges every state)
 claim_events as (
 
     select
@@ -279,12 +189,11 @@ claim_events as (
         township,
         event_on,
         cast(is_first as integer) as n,
-        cast(cast(is_compliant as integer)
-            - coalesce(lag(cast(is_compliant as integer)) over claim, 0) as decimal(38, 2)) as numerator,
+        cast(cast(is_compliant as integer) - coalesce(cast(was_compliant as integer), 0)
+            as decimal(38, 2)) as numerator,
         cast(is_first as integer) as denominator,
         cast(0 as decimal(38, 2)) as amount_yuan
-    from claim_judged
-    window claim as (partition by _file_seq, _row order by event_on)
+    from int_medical_claims
 
 ),
 

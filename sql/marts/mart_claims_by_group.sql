@@ -1,0 +1,103 @@
+-- mart_claims_by_group: 19b, 医疗救助 ratio compliance, by 人员类别 at the end of every day, for
+-- 县医保局's page. The same rule as 19b's daily value (int_medical_claims judges the claims once
+-- for both): at an as-of date a claim counts once it is settled on or before it, in the person
+-- group of the roster snapshot in force that day (the claim's own 人员类别 when the person is not
+-- on it, or before any snapshot), compliant or not by that group's ratio. The groups' claims add
+-- up to 19b's denominator and their compliant claims to its numerator on every day (data test
+-- claims_by_group_sum_to_19b).
+--   person_group  the effective group: the roster's, else the claim's
+--   ratio         the group's ratio in the year's plan settings; null for a group without one (a
+--                 roster 脱贫人口, whose claims cannot comply)
+--   claims, compliant  claims counted in the group that day, and those paid at its ratio
+--   rate          compliant / claims
+-- No claim is joined to days: each state of a claim adds itself to its group on the day it comes
+-- into force and takes itself out of the group of the state it replaces; a running sum over the
+-- date spine gives every day at once.
+-- grain: one row per plan year (whose plan has 19b) per day of the spine (Jan 1 to the newest
+-- record date) per person group with claims that day.
+with
+
+-- 19b is summed over the profile's townships (int_indicator_daily_township): a claim in a
+-- township outside the profile falls out of it, and out of here alike (relationships_township
+-- refuses such a build anyway)
+states as (
+
+    select *
+    from int_medical_claims
+    semi join plan_targets
+        on plan_targets.year = int_medical_claims.year and plan_targets.code = '19b'
+    semi join (select distinct township from county_villages) as townships
+        on townships.township = int_medical_claims.township
+
+),
+
+changes as (
+
+    select year, effective_group as person_group, event_on,
+        1 as claims, cast(is_compliant as integer) as compliant
+    from states
+    union all
+    select year, previous_group, event_on,
+        -1, -cast(was_compliant as integer)
+    from states
+    where not is_first
+
+),
+
+daily_changes as (
+
+    select year, person_group, event_on, sum(claims) as claims, sum(compliant) as compliant
+    from changes
+    group by 1, 2, 3
+
+),
+
+groups as (
+
+    select year, effective_group as person_group, max(ratio) as ratio
+    from states
+    group by 1, 2
+
+),
+
+running as (
+
+    select
+        groups.year,
+        int_calendar.as_of_on,
+        groups.person_group,
+        groups.ratio,
+        cast(sum(coalesce(daily_changes.claims, 0)) over running as bigint) as claims,
+        cast(sum(coalesce(daily_changes.compliant, 0)) over running as bigint) as compliant
+
+    from groups
+    join int_calendar on int_calendar.year = groups.year
+    left join daily_changes
+        on daily_changes.year = groups.year
+        and daily_changes.person_group = groups.person_group
+        and daily_changes.event_on = int_calendar.as_of_on
+    window running as (
+        partition by groups.year, groups.person_group
+        order by int_calendar.as_of_on
+        rows between unbounded preceding and current row
+    )
+
+),
+
+final as (
+
+    select
+        year,
+        as_of_on,
+        person_group,
+        ratio,
+        claims,
+        compliant,
+        compliant / claims as rate
+
+    from running
+    where claims > 0
+
+)
+
+select * from final
