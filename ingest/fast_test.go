@@ -1,6 +1,8 @@
 package ingest
 
 import (
+	"bytes"
+	"crypto/sha256"
 	"math/rand/v2"
 	"strings"
 	"testing"
@@ -156,4 +158,21 @@ func equalInts(a, b []int) bool {
 		}
 	}
 	return true
+}
+
+// fanOut writes, hashes and checks every byte once, in order, whatever the size against its chunk.
+func TestFanOut(t *testing.T) {
+	const chunk = 4 << 20
+	for _, size := range []int{0, 1, chunk - 1, chunk, chunk + 1, 3*chunk + 17} {
+		data := []byte(strings.Repeat("困难职工,帮扶救助\n", size/10+1))[:size]
+		var out bytes.Buffer
+		h := sha256.New()
+		var u utf8Validator
+		if err := fanOut(bytes.NewReader(data), &out, h, &u); err != nil {
+			t.Fatal(err)
+		}
+		if want := sha256.Sum256(data); !bytes.Equal(out.Bytes(), data) || !bytes.Equal(h.Sum(nil), want[:]) || u.Valid() != utf8.Valid(data) {
+			t.Errorf("%d bytes: copied %d, hash or UTF-8 verdict differ", size, out.Len())
+		}
+	}
 }

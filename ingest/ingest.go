@@ -14,6 +14,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"io/fs"
 	"os"
@@ -397,7 +398,7 @@ func (in *Ingester) archive(path, name string) (sha string, validUTF8 bool, err 
 	defer os.Remove(tmp.Name())
 	h := sha256.New()
 	var u utf8Validator
-	if _, err := io.CopyBuffer(io.MultiWriter(tmp, h, &u), f, make([]byte, 1<<20)); err != nil {
+	if err := fanOut(f, tmp, h, &u); err != nil {
 		tmp.Close()
 		return "", false, fmt.Errorf("ingest: archive: %w", err)
 	}
@@ -439,4 +440,34 @@ func (in *Ingester) commit(rep *lake.Report) error {
 		return fmt.Errorf("ingest: report: %w", err)
 	}
 	return lake.AppendManifest(in.cfg.Dir, rep.Entry)
+}
+
+// fanOut copies r to w, the hash and the validator at once, each on its own goroutine, while the
+// next chunk is read: a large file is archived in the time of its slowest step, not of all three.
+func fanOut(r io.Reader, w io.Writer, h hash.Hash, u *utf8Validator) error {
+	const chunk = 4 << 20
+	bufs := [2][]byte{make([]byte, chunk), make([]byte, chunk)}
+	n, rerr := io.ReadFull(r, bufs[0])
+	for i := 0; n > 0; i ^= 1 {
+		cur := bufs[i][:n]
+		var wg sync.WaitGroup
+		var werr error
+		wg.Add(3)
+		go func() { defer wg.Done(); _, werr = w.Write(cur) }()
+		go func() { defer wg.Done(); h.Write(cur) }()
+		go func() { defer wg.Done(); u.Write(cur) }()
+		if rerr == nil {
+			n, rerr = io.ReadFull(r, bufs[i^1])
+		} else {
+			n = 0
+		}
+		wg.Wait()
+		if werr != nil {
+			return werr
+		}
+	}
+	if rerr == io.EOF || rerr == io.ErrUnexpectedEOF {
+		return nil
+	}
+	return rerr
 }

@@ -164,11 +164,12 @@ func (in *Ingester) load(ctx context.Context, src *minsheng.Source, path, name s
 					return false
 				}
 			}
-			seg.batches <- b // never waits: the channel holds a whole segment
+			ncells := len(b.cells) // b is the worker's once sent
+			seg.batches <- b       // never waits: the channel holds a whole segment
 			select {
 			case b = <-freeBatches:
 			default:
-				b = &batch{cells: make([]string, 0, len(b.cells)), ends: make([]int, 0, batchRows), nums: make([]int, 0, batchRows)}
+				b = &batch{cells: make([]string, 0, ncells), ends: make([]int, 0, batchRows), nums: make([]int, 0, batchRows)}
 			}
 			if nb++; nb == segBatches {
 				close(seg.batches)

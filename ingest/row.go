@@ -33,7 +33,16 @@ type rowPlan struct {
 	today             time.Time
 	fileLeaf, rowLeaf int
 	nulls             []parquet.Value // a row of nulls, each at its leaf: copied into every row first
+
+	// The lake value of every valid cell of the columns with a closed list (townships, enums),
+	// and of every village by township: looking a cell up is both the check and the value.
+	dict     []map[string]parquet.Value
+	villages []map[string]map[string]parquet.Value
+	sexes    [][2]parquet.Value // per ID column: 女, 男
 }
+
+// leveled is a string's lake value at leaf i.
+func leveled(s string, i int) parquet.Value { return parquet.ByteArrayValue([]byte(s)).Level(0, 1, i) }
 
 // leaves are the Parquet leaf indices a registry column lands in (see lakeColumns).
 type leaves struct{ main, idMasked, age, sex, category, grade int }
@@ -48,6 +57,44 @@ func newRowPlan(src *minsheng.Source, county *minsheng.County, pos []int, today 
 	}
 	p.cond = make([]int, len(src.Columns))
 	p.leaves = make([]leaves, len(src.Columns))
+	p.dict = make([]map[string]parquet.Value, len(src.Columns))
+	p.villages = make([]map[string]map[string]parquet.Value, len(src.Columns))
+	p.sexes = make([][2]parquet.Value, len(src.Columns))
+	defer func() { // once the leaves are known
+		for i, c := range src.Columns {
+			main := p.leaves[i].main
+			switch c.Type {
+			case minsheng.TypeTownship:
+				p.dict[i] = map[string]parquet.Value{}
+				for _, t := range county.Townships {
+					if county.HasTownship(t) {
+						p.dict[i][t] = leveled(t, main)
+					}
+				}
+			case minsheng.TypeVillage:
+				p.villages[i] = map[string]map[string]parquet.Value{}
+				for _, t := range county.Townships {
+					if !county.HasTownship(t) {
+						continue
+					}
+					vs := map[string]parquet.Value{}
+					for _, v := range county.Villages[t] {
+						if county.HasVillage(t, v) {
+							vs[v] = leveled(v, main)
+						}
+					}
+					p.villages[i][t] = vs
+				}
+			case minsheng.TypeEnum:
+				p.dict[i] = map[string]parquet.Value{}
+				for _, v := range c.Values {
+					p.dict[i][v] = leveled(v, main)
+				}
+			case minsheng.TypeIDNumber:
+				p.sexes[i] = [2]parquet.Value{leveled("女", p.leaves[i].sex), leveled("男", p.leaves[i].sex)}
+			}
+		}
+	}()
 	for i, c := range src.Columns {
 		l := &p.leaves[i]
 		switch c.Type {
@@ -104,11 +151,33 @@ type validator struct {
 	// and the masking. The cache is small and fixed: memory does not grow with the file.
 	people            [peopleCache]personEntry
 	lastName, lastMsk string
-	memo              []cellMemo // per registry column
+	memo              []memo // per registry column
 }
 
-// cellMemo is a column's last cell and what it parsed to: a ledger repeats a month, a date or
-// an amount down many rows, and a parse depends on the cell alone.
+// memo is a column's last few cells and what they parsed to: a ledger repeats a month, a date
+// or an amount down many rows (a person's months come round in turn), and a parse depends on
+// the cell alone.
+type memo struct {
+	cells [memoSize]cellMemo
+	next  int
+}
+
+const memoSize = 8
+
+// get returns the entry for s, and whether it was there; a new entry replaces the oldest.
+func (m *memo) get(s string) (*cellMemo, bool) {
+	for i := range m.cells {
+		if c := &m.cells[i]; c.set && c.s == s {
+			return c, true
+		}
+	}
+	c := &m.cells[m.next]
+	m.next = (m.next + 1) % memoSize
+	*c = cellMemo{s: s, set: true}
+	return c, false
+}
+
+// cellMemo is one cell and what it parsed to.
 type cellMemo struct {
 	s      string
 	set    bool
@@ -137,7 +206,7 @@ func newValidator(p *rowPlan, key []byte, fileSHA string) *validator {
 		p: p, mac: hmac.New(sha256.New, key), sum: make([]byte, 0, 32),
 		file:  parquet.ByteArrayValue([]byte(fileSHA)).Level(0, 0, p.fileLeaf),
 		cells: make([]string, len(p.src.Columns)), vals: make([]parquet.Value, p.nLeaves),
-		memo: make([]cellMemo, len(p.src.Columns)),
+		memo: make([]memo, len(p.src.Columns)),
 	}
 }
 
@@ -262,34 +331,40 @@ func (v *validator) convert(raw []string, rowNum int) (ok bool) {
 		case minsheng.TypeName:
 			set(row, p.leaves[i].main, parquet.ByteArrayValue(bytesOf(v.maskName(s))))
 		case minsheng.TypeTownship:
-			if !p.county.HasTownship(s) {
+			val, ok := p.dict[i][s] // county.HasTownship
+			if !ok {
 				v.probs = append(v.probs, problem{i, minsheng.ReasonTownshipUnknown, scrub(s)})
 				continue
 			}
-			set(row, p.leaves[i].main, parquet.ByteArrayValue(bytesOf(s)))
+			row[p.leaves[i].main] = val
 		case minsheng.TypeVillage:
 			if p.townCol >= 0 {
-				if t := v.cells[p.townCol]; p.county.HasTownship(t) && !p.county.HasVillage(t, s) {
-					v.probs = append(v.probs, problem{i, minsheng.ReasonVillageUnknown, scrub(s)})
+				if vs, ok := p.villages[i][v.cells[p.townCol]]; ok { // a known township
+					val, ok := vs[s] // county.HasVillage
+					if !ok {
+						v.probs = append(v.probs, problem{i, minsheng.ReasonVillageUnknown, scrub(s)})
+						continue
+					}
+					row[p.leaves[i].main] = val
 					continue
 				}
 			}
 			set(row, p.leaves[i].main, parquet.ByteArrayValue(bytesOf(s)))
 		case minsheng.TypeEnum:
-			if !contains(c.Values, s) {
+			val, ok := p.dict[i][s] // one of c.Values
+			if !ok {
 				v.probs = append(v.probs, problem{i, minsheng.ReasonEnumInvalid, scrub(s)})
 				continue
 			}
-			set(row, p.leaves[i].main, parquet.ByteArrayValue(bytesOf(s)))
+			row[p.leaves[i].main] = val
 		case minsheng.TypeText:
 			if isFormulaText(s) {
 				v.flags = append(v.flags, problem{i, minsheng.ReasonFormulaText, scrub(s)})
 			}
 			set(row, p.leaves[i].main, parquet.ByteArrayValue(bytesOf(s)))
 		case minsheng.TypeDate, minsheng.TypeMonth:
-			m := &v.memo[i]
-			if !m.set || m.s != s {
-				*m = cellMemo{s: s, set: true}
+			m, hit := v.memo[i].get(s)
+			if !hit {
 				var d time.Time
 				var err error
 				m.reason = minsheng.ReasonDateInvalid
@@ -318,9 +393,8 @@ func (v *validator) convert(raw []string, rowNum int) (ok bool) {
 			}
 			set(row, p.leaves[i].main, parquet.Int32Value(int32(d.Unix()/86400)))
 		case minsheng.TypeMoney:
-			m := &v.memo[i]
-			if !m.set || m.s != s {
-				*m = cellMemo{s: s, set: true}
+			m, hit := v.memo[i].get(s)
+			if !hit {
 				fen, err := parseMoney(s)
 				switch {
 				case errors.Is(err, errNegative):
@@ -359,11 +433,11 @@ func (v *validator) convert(raw []string, rowNum int) (ok bool) {
 			person, havePerson = e.id, true
 			set(row, p.leaves[i].main, parquet.FixedLenByteArrayValue(e.pseudonym))
 			set(row, p.leaves[i].idMasked, parquet.ByteArrayValue(bytesOf(e.masked)))
-			sex := "女"
 			if e.id.Male {
-				sex = "男"
+				row[p.leaves[i].sex] = p.sexes[i][1]
+			} else {
+				row[p.leaves[i].sex] = p.sexes[i][0]
 			}
-			set(row, p.leaves[i].sex, parquet.ByteArrayValue(bytesOf(sex)))
 			if haveDay {
 				y, m, d := recordDay.Date()
 				set(row, p.leaves[i].age, parquet.Int32Value(int32(ageOn(e.by, e.bm, e.bd, y, int(m), d))))
