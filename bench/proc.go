@@ -32,6 +32,14 @@ func (m measured) cpuPercent() float64 {
 	return 100 * float64(m.user+m.sys) / float64(m.wall)
 }
 
+// cpuPerRow is the CPU time (user and system, all threads) per row, in microseconds.
+func (m measured) cpuPerRow(rows int) float64 {
+	if rows <= 0 {
+		return 0
+	}
+	return float64(m.user+m.sys) / float64(time.Microsecond) / float64(rows)
+}
+
 // measure runs a command to its end and returns its wall time, CPU time and peak RSS.
 func measure(ctx context.Context, env []string, name string, args ...string) measured {
 	return run1(ctx, true, env, name, args...)
