@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/minsheng/minsheng"
@@ -95,6 +96,20 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if verbose {
 		level = slog.LevelDebug
 	}
+	// Listen before anything starts in the background, so a taken port returns at once with
+	// nothing left running behind it.
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return minsheng.Errorf(minsheng.EUNAVAILABLE, "无法监听 %s:%v(端口是否已被占用?)",
+			"cannot listen on %s: %v (is the port in use?)", addr, err)
+	}
+	defer ln.Close()
+	// Every goroutine started here ends before runServe returns: none may write to stderr
+	// (or touch the data folder) after the caller thinks the server is gone.
+	ctx, cancel := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	defer cancel()
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
 	srv := api.New(api.Config{Dir: m.Data, Location: loc, Log: log})
 	pages := dashboards.New(dashboards.Config{Source: srv, Registry: m.Registry, Location: loc})
@@ -106,35 +121,35 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			return err
 		}
 		// no warehouse yet: build one from the lake as it is, serving 503 meanwhile
-		go func() {
+		wg.Go(func() {
 			if _, err := p.Build(ctx); err != nil {
+				if ctx.Err() != nil {
+					return
+				}
 				log.Error("first build failed", "err", buildError(err))
 				return
 			}
 			if _, err := srv.Reload(ctx); err != nil {
 				log.Error("loading the first build failed", "err", err)
 			}
-		}()
+		})
 	}
-	go srv.Watch(ctx, 2*time.Second)
+	wg.Go(func() { srv.Watch(ctx, 2*time.Second) })
 	if !off {
-		go nightly.Run(ctx, sched, log, func(ctx context.Context) error {
-			res, err := p.Run(ctx)
-			if err != nil {
-				return buildError(err)
-			}
-			if res.Build != nil {
-				_, err = srv.Reload(ctx)
-			}
-			return err
+		wg.Go(func() {
+			nightly.Run(ctx, sched, log, func(ctx context.Context) error {
+				res, err := p.Run(ctx)
+				if err != nil {
+					return buildError(err)
+				}
+				if res.Build != nil {
+					_, err = srv.Reload(ctx)
+				}
+				return err
+			})
 		})
 	}
 
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return minsheng.Errorf(minsheng.EUNAVAILABLE, "无法监听 %s:%v(端口是否已被占用?)",
-			"cannot listen on %s: %v (is the port in use?)", addr, err)
-	}
 	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
 	fmt.Fprintf(stdout, "minsheng 正在服务 / serving: http://%s/\n", ln.Addr())
 	if off {
