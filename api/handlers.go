@@ -141,7 +141,11 @@ var statuses = map[string]int{
 
 // writeError answers {"error": {"code", "message"}} with the status of the error's code. An
 // error that is not a *minsheng.Error is ours: logged by the caller's logger, shown generically.
-func writeError(c *gin.Context, err error) {
+func writeError(c *gin.Context, err error) { WriteError(c, err) }
+
+// WriteError is writeError for the other packages that answer JSON under /api/ (uploads,
+// notes, the access guard), so every error has one shape and one status per code.
+func WriteError(c *gin.Context, err error) {
 	code := minsheng.ErrorCode(err)
 	status, ok := statuses[code]
 	if !ok {

@@ -30,6 +30,9 @@ type Config struct {
 	Location *time.Location   // the county's time zone: it decides "today" (the default year)
 	Now      func() time.Time // for tests
 	Log      *slog.Logger
+	// Middleware runs before every route, the 404 and the 405 answers included: the access
+	// guard. Routes added later (Engine) get it too.
+	Middleware []gin.HandlerFunc
 }
 
 // Server is the HTTP API over one data folder.
@@ -148,6 +151,7 @@ func (s *Server) routes() *gin.Engine {
 	r := gin.New()
 	r.HandleMethodNotAllowed = true
 	r.Use(s.logRequests, s.recoverPanics)
+	r.Use(s.cfg.Middleware...)
 	r.NoRoute(func(c *gin.Context) {
 		if s.notFound != nil && !strings.HasPrefix(c.Request.URL.Path, "/api/") {
 			s.notFound(c)
