@@ -7,9 +7,11 @@ import (
 	"context"
 	"errors"
 	"io/fs"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"sync"
+	"time"
 
 	"github.com/minsheng/minsheng"
 	"github.com/minsheng/minsheng/ingest"
@@ -24,6 +26,10 @@ type Config struct {
 	County   *minsheng.County
 	Plans    map[int]*minsheng.Plan
 	Key      []byte // the pseudonym key; ingest.LoadKey when nil
+	// BuildDelay is how long BuildSoon waits for more uploads before it builds, so a unit sending
+	// several files at once gets one build; 1 s when zero.
+	BuildDelay time.Duration
+	Log        *slog.Logger // where a background build's failure is told; slog.Default when nil
 }
 
 // Result is what one run did. Build is nil when the lake did not change.
@@ -36,15 +42,43 @@ type Result struct {
 // other processes apart).
 type Pipeline struct {
 	cfg Config
-	mu  sync.Mutex
+	mu  sync.Mutex // held by a run or a build: the nightly run and a background build never overlap
+
+	// the background build of BuildSoon
+	soon    sync.Mutex
+	pending bool // asked for since the running build started (or none runs)
+	running bool // a goroutine is waiting or building
+	closed  bool
+	ctx     context.Context // ends at Close: cancels a background build
+	cancel  context.CancelFunc
+	wg      sync.WaitGroup
 }
 
-// New checks the configuration.
+// New checks the configuration. Call Close when done, so no background build outlives its owner.
 func New(cfg Config) (*Pipeline, error) {
 	if cfg.Dir == "" || cfg.Registry == nil || cfg.County == nil || len(cfg.Plans) == 0 {
 		return nil, errors.New("pipeline: Dir, Registry, County and Plans are required")
 	}
-	return &Pipeline{cfg: cfg}, nil
+	if cfg.BuildDelay <= 0 {
+		cfg.BuildDelay = time.Second
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.Default()
+	}
+	p := &Pipeline{cfg: cfg}
+	p.ctx, p.cancel = context.WithCancel(context.Background())
+	return p, nil
+}
+
+// Close cancels a background build and waits for it to end; BuildSoon does nothing after it.
+// Safe to call more than once.
+func (p *Pipeline) Close() error {
+	p.soon.Lock()
+	p.closed = true
+	p.soon.Unlock()
+	p.cancel()
+	p.wg.Wait()
+	return nil
 }
 
 // Run ingests the inbox and rebuilds the warehouse if a file landed or none exists yet.
@@ -69,6 +103,63 @@ func (p *Pipeline) Run(ctx context.Context) (*Result, error) {
 	}
 	res.Build, err = p.build(ctx)
 	return res, err
+}
+
+// Upload ingests one file for a source now (an upload through the API or the page), waiting for
+// a running ingest to end; name is only the file's name to show, path is where its bytes are. A
+// file refused whole is a report with status rejected, not an error. It does not build: call
+// BuildSoon when the report says rows landed.
+// Errors: EINVALID for an unknown source; others are the folder's.
+func (p *Pipeline) Upload(ctx context.Context, source, path, name string) (*lake.Report, error) {
+	in, err := ingest.New(ingest.Config{Dir: p.cfg.Dir, Registry: p.cfg.Registry, County: p.cfg.County, Key: p.cfg.Key})
+	if err != nil {
+		return nil, err
+	}
+	return in.IngestFile(ctx, source, path, name)
+}
+
+// BuildSoon asks for a rebuild in the background and returns at once. Requests made while one
+// waits, and all those made while one builds, are served by one more build; a build never runs
+// beside the nightly run (they share the pipeline's lock). The serving API notices the new
+// CURRENT on its own (api.Server.Watch). A failed build is logged; the previous warehouse serves.
+func (p *Pipeline) BuildSoon() {
+	p.soon.Lock()
+	defer p.soon.Unlock()
+	if p.closed {
+		return
+	}
+	p.pending = true
+	if p.running {
+		return
+	}
+	p.running = true
+	p.wg.Add(1)
+	go p.buildLoop()
+}
+
+// buildLoop builds while builds are asked for, waiting BuildDelay first to gather a burst of
+// uploads into one build.
+func (p *Pipeline) buildLoop() {
+	defer p.wg.Done()
+	t := time.NewTimer(p.cfg.BuildDelay)
+	defer t.Stop()
+	select {
+	case <-p.ctx.Done():
+	case <-t.C:
+	}
+	for {
+		p.soon.Lock()
+		if !p.pending || p.closed || p.ctx.Err() != nil {
+			p.running = false
+			p.soon.Unlock()
+			return
+		}
+		p.pending = false
+		p.soon.Unlock()
+		if _, err := p.Build(p.ctx); err != nil && p.ctx.Err() == nil {
+			p.cfg.Log.Error("background build after an upload failed; the previous warehouse still serves", "err", err)
+		}
+	}
 }
 
 // Build rebuilds the warehouse from the lake as it is.
