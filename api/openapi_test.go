@@ -12,6 +12,7 @@ import (
 
 	"github.com/minsheng/minsheng/api"
 	"github.com/minsheng/minsheng/indicators"
+	"github.com/minsheng/minsheng/notes"
 )
 
 type openAPIDoc struct {
@@ -71,6 +72,7 @@ func TestOpenAPISchemasMatchAnswers(t *testing.T) {
 		"Check": indicators.Check{}, "Overlap": indicators.Overlap{}, "Enrollment": indicators.Enrollment{},
 		"EnrollmentCounts": indicators.EnrollmentCounts{}, "EnrollmentTownship": indicators.EnrollmentTownship{},
 		"Checks": indicators.Checks{}, "LeadUnitChecks": indicators.LeadUnitChecks{}, "Run": api.Run{}, "Runs": api.Runs{},
+		"Note": notes.Note{}, "NoteDraft": notes.Draft{}, "Notes": api.NotesAnswer{},
 	}
 	for name, v := range types {
 		s, ok := doc.Components.Schemas[name]

@@ -21,6 +21,7 @@ import (
 	"github.com/minsheng/minsheng"
 	"github.com/minsheng/minsheng/indicators"
 	"github.com/minsheng/minsheng/lake"
+	"github.com/minsheng/minsheng/notes"
 	"github.com/minsheng/minsheng/warehouse"
 )
 
@@ -30,6 +31,7 @@ type Config struct {
 	Location *time.Location   // the county's time zone: it decides "today" (the default year)
 	Now      func() time.Time // for tests
 	Log      *slog.Logger
+	Notes    *notes.Store // the lead units' progress notes; nil: /api/v1/notes answers 503
 	// Middleware runs before every route, the 404 and the 405 answers included: the access
 	// guard. Routes added later (Engine) get it too.
 	Middleware []gin.HandlerFunc
@@ -167,6 +169,8 @@ func (s *Server) routes() *gin.Engine {
 	r.GET("/healthz", s.healthz)
 	v1 := r.Group("/api/v1")
 	v1.GET("/openapi.json", serveOpenAPI)
+	v1.GET("/notes", s.listNotes)
+	v1.POST("/notes", s.addNote)
 	v1.GET("/targets", s.targets)
 	v1.GET("/targets/:code", s.target)
 	v1.GET("/assessment/enrollment", s.enrollment)

@@ -175,6 +175,19 @@ func (s *Store) Target(year int, code string) (*minsheng.Target, error) {
 	return t, nil
 }
 
+// Check says whether a year has a list and (unless code is "") the item is in it.
+// Errors: ENOTFOUND.
+func (s *Store) Check(year int, code string) error {
+	if code == "" {
+		if _, ok := s.cfg.Plans[year]; !ok {
+			return minsheng.Errorf(minsheng.ENOTFOUND, "没有 %d 年的民生实事清单", "no list of livelihood projects for %d", year)
+		}
+		return nil
+	}
+	_, err := s.Target(year, code)
+	return err
+}
+
 // CanWrite reports whether p may write notes for the item: a unit principal of its lead unit.
 func CanWrite(p *account.Principal, t *minsheng.Target) bool {
 	return p != nil && t != nil && p.Role == account.RoleUnit && p.Unit != "" && p.Unit == t.LeadUnit
@@ -425,6 +438,9 @@ func (s *Store) record(ctx context.Context, p *account.Principal, remoteAddr str
 	}
 	e := audit.Entry{Actor: "(anonymous)", ActorKind: audit.KindUser, RemoteAddr: remoteAddr, Action: audit.ActionNote,
 		Target: strconv.Itoa(d.Year) + "/" + strings.TrimSpace(d.Code), Outcome: outcome, Detail: detail}
+	if d.Year == 0 && d.Code == "" {
+		e.Target = "notes" // a body that did not parse: no item to name
+	}
 	if p != nil {
 		e.Actor, e.Role, e.Unit = p.Name, p.Role, p.Unit
 		if p.Kind == account.KindToken {
@@ -432,6 +448,17 @@ func (s *Store) record(ctx context.Context, p *account.Principal, remoteAddr str
 		}
 	}
 	return s.cfg.Audit.Append(context.WithoutCancel(ctx), e)
+}
+
+// Refused records a write attempt refused before it became a draft (a body that does not parse,
+// one too big), so the audit has every attempt, not only the ones that reached Add.
+func (s *Store) Refused(ctx context.Context, p *account.Principal, remoteAddr string, err error) error {
+	outcome := audit.OutcomeFailed
+	switch minsheng.ErrorCode(err) {
+	case minsheng.EUNAUTHORIZED, minsheng.EFORBIDDEN:
+		outcome = audit.OutcomeDenied
+	}
+	return s.record(ctx, p, remoteAddr, Draft{}, outcome, reasonOf(err))
 }
 
 // detailOf is what the audit keeps of a note: its id and kind and the start of its text.
