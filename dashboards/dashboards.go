@@ -40,6 +40,7 @@ type Config struct {
 	Source   Source
 	Registry *minsheng.Registry // source titles and lead units, for the unit pages
 	Location *time.Location     // the county's: "today" decides the default year
+	Notes    Notes              // the lead units' progress notes (package notes); nil: none shown, no form
 	Now      func() time.Time
 }
 
@@ -60,12 +61,13 @@ func New(cfg Config) *Dashboards {
 	}
 	d := &Dashboards{cfg: cfg, assets: loadAssets(), pages: map[string]*template.Template{}}
 	funcs := template.FuncMap{
+		"noteLabel": noteLabel, "short": shortText,
 		"asset": d.assets.URL, "pct": pctText, "ratep": ratePct, "target": targetText,
 		"actual": actualText, "completion": completionText, "yuan": yuanText, "minus": func(a, b int64) int64 { return a - b },
 		"reasons": reasonsText, "runStatus": runStatusText, "when": whenText,
 	}
 	for _, p := range []string{"overview", "target", "unit", "enrollment", "error"} {
-		d.pages[p] = template.Must(template.New(p).Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/"+p+".html"))
+		d.pages[p] = template.Must(template.New(p).Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/notes.html", "templates/"+p+".html"))
 	}
 	return d
 }
@@ -74,6 +76,9 @@ func New(cfg Config) *Dashboards {
 func (d *Dashboards) Register(r *gin.Engine) {
 	r.GET("/", d.overview)
 	r.GET("/targets/:code", d.target)
+	if d.cfg.Notes != nil {
+		r.POST("/targets/:code/notes", d.addNote)
+	}
 	r.GET("/units/:unit", d.unit)
 	r.GET("/assessment/enrollment", d.enrollment)
 	r.GET("/export/overview.xlsx", d.exportOverview)
@@ -187,7 +192,9 @@ func (d *Dashboards) overview(c *gin.Context) {
 		Rows       []indicators.Target
 		Counts     StatusCounts
 		Completion Chart
-	}{d.layout(t, "总览", query), t, laggingFirst(t.Targets), countStatuses(t.Targets), completionChart(t)})
+		Progress   []Progress // the bulletin's items without a number or with milestones
+	}{d.layout(t, "总览", query), t, laggingFirst(t.Targets), countStatuses(t.Targets), completionChart(t),
+		d.latestProgress(c, year, t.Targets, d.inBulletin(year))})
 }
 
 func (d *Dashboards) target(c *gin.Context) {
@@ -214,9 +221,11 @@ func (d *Dashboards) target(c *gin.Context) {
 		Township Chart
 		Category *Chart
 		Parts    []indicators.Target
+		Notes    *ItemNotes
 	}{page: d.layout(t, det.Code+" "+det.Title, query), Detail: det, Monthly: monthlyChart(det),
 		Township: townshipChart(det), Parts: det.PartValues, HasPlan: det.Kind == minsheng.KindCount}
 	data.Heading = det.Item + " " + det.Title
+	data.Notes = d.itemNotes(c, year, det.Code, det.LeadUnit)
 	if len(det.ByCategory) > 0 {
 		ch := categoryChart(det)
 		data.Category = &ch
@@ -300,7 +309,8 @@ func (d *Dashboards) unit(c *gin.Context) {
 		Checks     []indicators.Check
 		ChecksAsOf string
 		Sources    []SourceFiles
-	}{p, unit, mine, chart, own, checks.AsOf, sources})
+		Progress   []Progress
+	}{p, unit, mine, chart, own, checks.AsOf, sources, d.latestProgress(c, year, mine, func(indicators.Target) bool { return true })})
 }
 
 func (d *Dashboards) enrollment(c *gin.Context) {

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/minsheng/minsheng"
+	"github.com/minsheng/minsheng/notes"
 )
 
 // Hostile text where the data can carry it: a township of the county profile, a target's title
@@ -126,5 +127,44 @@ func TestHostileTextIsText(t *testing.T) {
 	}
 	if v, _ := f9.GetCellValue("月度", "A1"); !strings.HasPrefix(v, "'=cmd") {
 		t.Errorf("a title starting with = is exported as %q, want it escaped with an apostrophe", v)
+	}
+}
+
+// TestHostileNoteIsText: a lead unit's note is text on every page that shows it and in the Excel
+// bulletin, whatever markup or formula it carries.
+func TestHostileNoteIsText(t *testing.T) {
+	s := newNotesSite(t)
+	evil := "=cmd|' /c calc'!A0 </script><script>alert(1)</script><img src=x onerror=alert(2)>\"><svg onload=alert(3)>"
+	s.add(t, notes.Draft{Year: 2024, Code: "14", Date: "2024-10-31", Kind: "note", Text: evil})
+	s.add(t, notes.Draft{Year: 2024, Code: "13b", Date: "2024-10-31", Kind: "milestone", Stage: "施工", Text: "<b>粗</b>" + evil})
+	for _, p := range []string{"/", "/targets/14", "/targets/13b", "/units/" + url.PathEscape("县民政局")} {
+		for _, as := range []string{"leader", "minzheng"} { // the owner's page has the correction list too
+			res, body := fetch(t, s.url+p, "X-Test-As", as)
+			page := string(body)
+			if res.StatusCode != 200 {
+				t.Errorf("%s as %s: %d", p, as, res.StatusCode)
+				continue
+			}
+			for _, raw := range []string{"<img", "<b>粗", "<svg", "alert(1)</script>"} {
+				if i := strings.Index(page, raw); i >= 0 {
+					t.Errorf("%s as %s: the raw markup %q is in the page: …%s…", p, as, raw, page[max(0, i-80):min(len(page), i+80)])
+				}
+			}
+			if strings.Count(page, "</script>") != strings.Count(page, "<script") {
+				t.Errorf("%s as %s: a </script> without its <script>", p, as)
+			}
+			if !strings.Contains(page, "&lt;img src=x onerror=alert(2)&gt;") {
+				t.Errorf("%s as %s: the note is not shown as text", p, as)
+			}
+		}
+	}
+	f := openXLSX(t, s.url+"/export/overview.xlsx")
+	rows, _ := f.GetRows("通报")
+	for _, r := range rows {
+		for _, c := range r {
+			if strings.Contains(c, "cmd|") && strings.HasPrefix(c, "=") {
+				t.Errorf("a note exported as formula text %q", c)
+			}
+		}
 	}
 }

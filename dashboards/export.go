@@ -4,12 +4,14 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/gin-gonic/gin"
 	"github.com/xuri/excelize/v2"
 
 	"github.com/minsheng/minsheng/indicators"
+	"github.com/minsheng/minsheng/notes"
 )
 
 // safeText escapes text a spreadsheet would read as a formula (=, +, -, @, and the tab and
@@ -140,16 +142,33 @@ func (d *Dashboards) exportOverview(c *gin.Context) {
 	}
 	f := excelize.NewFile()
 	defer f.Close()
+	// the lead units' newest note of each item, when there are notes (package notes)
+	headers, latest := targetHeaders, map[string]notes.Note(nil)
+	if d.cfg.Notes != nil {
+		if latest, err = d.cfg.Notes.Latest(c.Request.Context(), year); err != nil {
+			d.fail(c, err)
+			return
+		}
+		headers = append(slices.Clone(targetHeaders), "最新进展")
+	}
 	s, err := newSheet(f, "通报", fmt.Sprintf("%d 年民生实事项目进度通报", t.Year),
-		fmt.Sprintf("统计截至 %s(数据截至 %s) 序时进度 %s", t.AsOf, t.DataAsOf, pctText(t.TimeProgress)), targetHeaders)
+		fmt.Sprintf("统计截至 %s(数据截至 %s) 序时进度 %s", t.AsOf, t.DataAsOf, pctText(t.TimeProgress)), headers)
 	if err != nil {
 		d.fail(c, err)
 		return
 	}
 	for _, tg := range laggingFirst(t.Targets) {
-		s.add(targetRow(tg)...)
+		row := targetRow(tg)
+		if latest != nil {
+			p := ""
+			if n, ok := latest[tg.Code]; ok {
+				p = n.Date + " " + noteLabel(n) + ":" + n.Text
+			}
+			row = append(row, p)
+		}
+		s.add(row...)
 	}
-	s.widths(7, 44, 18, 10, 12, 14, 12, 10, 16)
+	s.widths(7, 44, 18, 10, 12, 14, 12, 10, 16, 60)
 	f.DeleteSheet("Sheet1")
 	d.sendXLSX(c, f, fmt.Sprintf("%d年民生实事进度通报_%s.xlsx", t.Year, t.AsOf))
 }
