@@ -71,7 +71,7 @@ func TestOpenAPISchemasMatchAnswers(t *testing.T) {
 		"Month": indicators.Month{}, "TownshipValue": indicators.TownshipValue{}, "CategoryValue": indicators.CategoryValue{},
 		"Check": indicators.Check{}, "Overlap": indicators.Overlap{}, "Enrollment": indicators.Enrollment{},
 		"EnrollmentCounts": indicators.EnrollmentCounts{}, "EnrollmentTownship": indicators.EnrollmentTownship{},
-		"Checks": indicators.Checks{}, "LeadUnitChecks": indicators.LeadUnitChecks{}, "Run": api.Run{}, "Runs": api.Runs{},
+		"ClaimsGroup": indicators.ClaimsGroup{}, "Checks": indicators.Checks{}, "LeadUnitChecks": indicators.LeadUnitChecks{}, "Run": api.Run{}, "Runs": api.Runs{},
 		"Note": notes.Note{}, "NoteDraft": notes.Draft{}, "Notes": api.NotesAnswer{},
 	}
 	for name, v := range types {

@@ -240,3 +240,45 @@ func enrollmentChart(e *indicators.Enrollment) Chart {
 			Label:     &opts.Label{Show: opts.Bool(true), Formatter: "目标 {c}%"}}))
 	return snippet("chart-enrollment", "分乡镇参保率", height, bar)
 }
+
+// claimsGroupChart: 医疗救助 ratio compliance (19b) by 人员类别, one bar per group with claims,
+// against the target's mark line; a group under it in red. Nil when no group has a claim yet:
+// a chart without a bar says nothing the table does not.
+func claimsGroupChart(e *indicators.Enrollment) *Chart {
+	var names []string
+	var data []opts.BarData
+	low := 100.0
+	for _, g := range e.ClaimsByGroup {
+		if g.Rate == nil {
+			continue
+		}
+		names = append(names, g.PersonGroup)
+		v := math.Round(*g.Rate*10000) / 100
+		low = math.Min(low, v)
+		color := "#1b7a3d"
+		if !g.Meets {
+			color = "#c62828"
+		}
+		data = append(data, opts.BarData{Value: v, ItemStyle: &opts.ItemStyle{Color: color}})
+	}
+	if len(data) == 0 {
+		return nil
+	}
+	height := 60 + 30*len(names)
+	bar := charts.NewBar()
+	bar.SetGlobalOptions(append(baseOpts(height),
+		charts.WithLegendOpts(opts.Legend{Show: opts.Bool(false)}),
+		charts.WithXAxisOpts(opts.XAxis{Type: "value", Name: "%",
+			Min: math.Max(0, math.Floor(math.Min(low, e.ClaimsTarget*100)-1)), Max: 100}),
+		charts.WithYAxisOpts(opts.YAxis{Type: "category", Inverse: opts.Bool(true), AxisLabel: &opts.AxisLabel{Interval: "0"}}),
+	)...)
+	bar.XYReversal()
+	bar.SetXAxis(names).AddSeries("达标率", data,
+		charts.WithLabelOpts(opts.Label{Show: opts.Bool(true), Position: "right", Formatter: "{c}%"}),
+		charts.WithMarkLineNameXAxisItemOpts(opts.MarkLineNameXAxisItem{Name: "目标", XAxis: e.ClaimsTarget * 100}),
+		charts.WithMarkLineStyleOpts(opts.MarkLineStyle{Symbol: []string{"none", "none"},
+			LineStyle: &opts.LineStyle{Color: "#c62828", Type: "dashed", Width: 2},
+			Label:     &opts.Label{Show: opts.Bool(true), Formatter: "目标 {c}%"}}))
+	ch := snippet("chart-claims-group", "医疗救助报销比例达标率(按人员类别)", height, bar)
+	return &ch
+}

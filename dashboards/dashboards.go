@@ -368,7 +368,8 @@ func (d *Dashboards) enrollment(c *gin.Context) {
 		Supervise     []indicators.EnrollmentTownship
 		Medical       []indicators.Target
 		MedicalChecks []indicators.Check
-	}{p, e, enrollmentChart(e), supervise, medical, medChecks})
+		ClaimsChart   *Chart // 19b by 人员类别; nil before the year's first claim
+	}{p, e, enrollmentChart(e), supervise, medical, medChecks, claimsGroupChart(e)})
 }
 
 // render executes a page into a buffer first, so a template error is a 500 page, not half a page.

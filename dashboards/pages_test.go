@@ -8,9 +8,11 @@ import (
 	"encoding/json"
 	"html"
 	"io"
+	"math"
 	"net/http"
 	"os"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -156,5 +158,56 @@ func TestPageErrors(t *testing.T) {
 	// the API keeps its JSON errors
 	if res, _ := fetch(t, s.url+"/api/v1/nothing"); !strings.HasPrefix(res.Header.Get("Content-Type"), "application/json") {
 		t.Errorf("/api/v1/nothing: %s", res.Header.Get("Content-Type"))
+	}
+}
+
+// TestEnrollmentClaimsByGroup: the enrollment page's 医疗救助 ratio table lists every person group
+// the API answers, with its claims, compliant claims and rate, and draws their chart.
+func TestEnrollmentClaimsByGroup(t *testing.T) {
+	s := demoSite(t)
+	var e indicators.Enrollment
+	_, b := fetch(t, s.url+"/api/v1/assessment/enrollment")
+	if err := json.Unmarshal(b, &e); err != nil {
+		t.Fatal(err)
+	}
+	if len(e.ClaimsByGroup) == 0 {
+		t.Fatal("the demo year has no 医疗救助 claims by group")
+	}
+	res, body := fetch(t, s.url+"/assessment/enrollment")
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("/assessment/enrollment: %d", res.StatusCode)
+	}
+	page := string(body)
+	_, section, ok := strings.Cut(page, "医疗救助报销比例达标情况(按人员类别)")
+	if !ok {
+		t.Fatal("no section 医疗救助报销比例达标情况(按人员类别)")
+	}
+	section, _, _ = strings.Cut(section, "</section>")
+	for _, h := range []string{"人员类别", "规定比例", "结算笔数", "达标笔数", "达标率", "是否达标"} {
+		if !strings.Contains(section, ">"+h+"</th>") {
+			t.Errorf("no column %s", h)
+		}
+	}
+	for _, g := range e.ClaimsByGroup {
+		row := regexp.MustCompile(`<tr><td>` + regexp.QuoteMeta(g.PersonGroup) + `</td>.*?</tr>`).FindString(section)
+		if row == "" {
+			t.Errorf("no row for %s", g.PersonGroup)
+			continue
+		}
+		cells := regexp.MustCompile(`<td[^>]*>(.*?)</td>`).FindAllStringSubmatch(row, -1)
+		if len(cells) != 6 || cells[2][1] != strconv.FormatInt(g.Claims, 10) || cells[3][1] != strconv.FormatInt(g.Compliant, 10) {
+			t.Errorf("%s: row %s, want %d claims, %d compliant", g.PersonGroup, row, g.Claims, g.Compliant)
+			continue
+		}
+		if g.Rate != nil {
+			want := strconv.FormatFloat(math.Round(*g.Rate*10000)/100, 'f', 2, 64) + "%"
+			status := map[bool]string{true: "达标", false: "未达标"}[g.Meets]
+			if cells[4][1] != want || !strings.Contains(cells[5][1], ">"+status+"<") {
+				t.Errorf("%s: rate %s, %s; want %s, %s", g.PersonGroup, cells[4][1], cells[5][1], want, status)
+			}
+		}
+	}
+	if !strings.Contains(section, `id="chart-claims-group"`) {
+		t.Error("no chart of the groups")
 	}
 }

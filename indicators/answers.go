@@ -144,6 +144,29 @@ type Enrollment struct {
 	County     EnrollmentCounts     `json:"county"`
 	Meets      bool                 `json:"meets"`
 	Townships  []EnrollmentTownship `json:"townships"`
+	// ClaimsTarget is the share of 医疗救助 claims that must be paid at their group's ratio: the
+	// year's standard target over the medical assistance extract (19b: 1, all of them).
+	ClaimsTarget  float64       `json:"claims_target"`
+	ClaimsByGroup []ClaimsGroup `json:"claims_by_group"` // 19b by 人员类别
+}
+
+// ClaimsGroup is 19b, 医疗救助 ratio compliance, in one person group (人员类别) at the as-of date:
+// the claims settled on or before it whose effective group it is (the roster's 人员类别 in the
+// snapshot in force, else the claim's own; sql/marts/mart_claims_by_group.sql).
+//
+// Reading of targets.md for meets: 19b is a standard whose target is "100% of claims at their
+// ratio"; the ratios (特困人员 90%, 低保对象 75%, 低保边缘家庭成员 and 防止返贫监测对象 60%) are
+// the rule each claim is judged by, not a target per group. So a group meets when its rate
+// reaches 19b's own target (ClaimsTarget, 1 in 2024): every claim of the group paid at its ratio.
+// A group without claims has nothing to judge (rate null) and does not meet, like 19b's 无数据; a
+// group without a ratio in the plan (a roster 脱贫人口) cannot comply, so it never meets.
+type ClaimsGroup struct {
+	PersonGroup string   `json:"person_group"`
+	Ratio       *float64 `json:"ratio"` // the group's ratio in the year's plan; null: the plan sets none
+	Claims      int64    `json:"claims"`
+	Compliant   int64    `json:"compliant"` // paid ratio × 政策范围内个人自付, to the fen rounded half up
+	Rate        *float64 `json:"rate"`      // compliant / claims; null with no claim
+	Meets       bool     `json:"meets"`     // rate ≥ claims_target
 }
 
 // LeadUnitChecks sums a lead unit's checks.
@@ -336,7 +359,11 @@ func (y *year) monthly(i, dd int) []Month {
 // EnrollmentSource is the extract whose rate target the enrollment assessment judges.
 const EnrollmentSource = "insurance_enrollment"
 
-// Enrollment answers the 19a assessment at asOf.
+// ClaimsSource is the extract whose standard target the ratio compliance by group judges.
+const ClaimsSource = "medical_assistance"
+
+// Enrollment answers the 19a assessment at asOf, with 19b's ratio compliance by person group at
+// the same date (an as-of after the newest record: that record date's values, like the rest).
 func (s *Snapshot) Enrollment(yr int, asOf time.Time) (*Enrollment, error) {
 	y, d, err := s.asked(yr, asOf)
 	if err != nil {
@@ -349,16 +376,28 @@ func (s *Snapshot) Enrollment(yr int, asOf time.Time) (*Enrollment, error) {
 	if out.Townships == nil {
 		out.Townships = []EnrollmentTownship{}
 	}
-	// the assessed rate is the year's rate target over the enrollment extract (19a in 2024)
+	// the assessed rate is the year's rate target over the enrollment extract (19a in 2024), the
+	// claims' the standard target over the medical assistance extract (19b)
 	for _, t := range y.targets {
 		if t.Kind == minsheng.KindRate && t.Target != nil && slices.Contains(t.Sources, EnrollmentSource) {
 			out.Target = *t.Target
+		}
+		if t.Kind == minsheng.KindStandard && t.Target != nil && slices.Contains(t.Sources, ClaimsSource) {
+			out.ClaimsTarget = *t.Target
 		}
 	}
 	if out.County.Eligible > 0 {
 		r := float64(out.County.Enrolled) / float64(out.County.Eligible)
 		out.County.Rate = &r
 		out.Meets = r >= out.Target
+	}
+	out.ClaimsByGroup = []ClaimsGroup{}
+	if dd < len(y.claimsByGroup) {
+		out.ClaimsByGroup = slices.Clone(y.claimsByGroup[dd])
+	}
+	for i := range out.ClaimsByGroup {
+		g := &out.ClaimsByGroup[i]
+		g.Meets = g.Rate != nil && g.Ratio != nil && *g.Rate >= out.ClaimsTarget
 	}
 	return out, nil
 }

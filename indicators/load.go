@@ -13,6 +13,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -40,6 +41,7 @@ type year struct {
 	byTownship    map[string][][]TownshipValue
 	categories    map[string][][]CategoryValue // [day up to dataEnd][category]
 	enrollment    []Enrollment                 // [day up to dataEnd]
+	claimsByGroup [][]ClaimsGroup              // [day up to dataEnd][group of the year], 19b by 人员类别
 	checks        []Check
 	checksAsOf    time.Time
 	overlaps      []Overlap
@@ -57,7 +59,7 @@ func Load(ctx context.Context, db *warehouse.DB) (*Snapshot, error) {
 	q := db.SQL()
 	steps := []func(context.Context, *sql.DB) error{
 		s.loadYears, s.loadTargets, s.loadValues, s.loadTownships, s.loadCategories,
-		s.loadEnrollment, s.loadChecks, s.loadOverlaps,
+		s.loadEnrollment, s.loadClaimsByGroup, s.loadChecks, s.loadOverlaps,
 	}
 	for _, step := range steps {
 		if err := step(ctx, q); err != nil {
@@ -354,6 +356,80 @@ func (s *Snapshot) loadEnrollment(ctx context.Context, q *sql.DB) error {
 		e.County.Exempt += t.Exempt
 		e.County.Enrolled += t.Enrolled
 		e.County.Eligible += t.Eligible
+	}
+	return rs.Err()
+}
+
+// loadClaimsByGroup reads mart_claims_by_group (19b by effective 人员类别) at every day up to the
+// newest record date. The mart has a row only on days a group has claims; here every group the
+// year has claims in on any day is listed on every day, with no claim (rate null) on days it has
+// none, so the table keeps its rows whatever the as-of date. The groups are in the order of their
+// ratio, highest first (特困人员 90%, 低保对象 75%, the 60% ones), a group without one last.
+func (s *Snapshot) loadClaimsByGroup(ctx context.Context, q *sql.DB) error {
+	rs, err := q.QueryContext(ctx, `
+		select year, person_group, max(ratio)
+		from mart_claims_by_group
+		group by year, person_group
+		order by year, max(ratio) desc nulls last, person_group`)
+	if err != nil {
+		return err
+	}
+	groups := map[int][]ClaimsGroup{}
+	for rs.Next() {
+		var yr int
+		var g ClaimsGroup
+		if err := rs.Scan(&yr, &g.PersonGroup, &g.Ratio); err != nil {
+			rs.Close()
+			return err
+		}
+		groups[yr] = append(groups[yr], g)
+	}
+	rs.Close()
+	if err := rs.Err(); err != nil {
+		return err
+	}
+	index := map[int]map[string]int{}
+	for yr, gs := range groups {
+		y, ok := s.years[yr]
+		if !ok {
+			continue
+		}
+		index[yr] = map[string]int{}
+		for i, g := range gs {
+			index[yr][g.PersonGroup] = i
+		}
+		y.claimsByGroup = make([][]ClaimsGroup, y.dayIndex(y.dataEnd)+1)
+		for d := range y.claimsByGroup {
+			y.claimsByGroup[d] = slices.Clone(gs)
+		}
+	}
+	rs, err = q.QueryContext(ctx, `
+		select year, as_of_on, person_group, claims, compliant, rate
+		from mart_claims_by_group`)
+	if err != nil {
+		return err
+	}
+	defer rs.Close()
+	for rs.Next() {
+		var yr int
+		var on time.Time
+		var group string
+		var claims, compliant int64
+		var rate *float64
+		if err := rs.Scan(&yr, &on, &group, &claims, &compliant, &rate); err != nil {
+			return err
+		}
+		y, ok := s.years[yr]
+		if !ok {
+			continue
+		}
+		i, ok := index[yr][group]
+		d := y.dayIndex(on)
+		if !ok || d < 0 || d >= len(y.claimsByGroup) {
+			continue
+		}
+		g := &y.claimsByGroup[d][i]
+		g.Claims, g.Compliant, g.Rate = claims, compliant, rate
 	}
 	return rs.Err()
 }
