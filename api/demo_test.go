@@ -17,8 +17,10 @@ import (
 	"time"
 
 	_ "github.com/duckdb/duckdb-go/v2"
+	"github.com/gin-gonic/gin"
 
 	"github.com/minsheng/minsheng"
+	"github.com/minsheng/minsheng/account"
 	"github.com/minsheng/minsheng/api"
 	"github.com/minsheng/minsheng/fixtures"
 	"github.com/minsheng/minsheng/indicators"
@@ -108,7 +110,8 @@ func demoServer(t *testing.T) string {
 				return err
 			}
 			demo.srv = api.New(api.Config{Dir: dir, Location: shanghai(t),
-				Now: func() time.Time { return time.Date(2024, 11, 2, 9, 0, 0, 0, time.UTC) }})
+				Now:        func() time.Time { return time.Date(2024, 11, 2, 9, 0, 0, 0, time.UTC) },
+				Middleware: []gin.HandlerFunc{standIn}})
 			if _, err := demo.srv.Reload(ctx); err != nil {
 				return err
 			}
@@ -443,7 +446,7 @@ func lakeFiles(t *testing.T, source string) string {
 func TestIngestRunsOverHTTP(t *testing.T) {
 	base := demoServer(t)
 	var runs api.Runs
-	get(t, base+"/api/v1/ingest/runs", http.StatusOK, &runs)
+	getAs(t, asRole(account.RoleAdmin), base+"/api/v1/ingest/runs", http.StatusOK, &runs)
 	if runs.Count != len(demo.expected.Files) || len(runs.Runs) != runs.Count {
 		t.Errorf("%d runs listed of %d, want %d", len(runs.Runs), runs.Count, len(demo.expected.Files))
 	}
@@ -458,7 +461,7 @@ func TestIngestRunsOverHTTP(t *testing.T) {
 		t.Errorf("the runs' rows differ from the files' by %d", rows)
 	}
 	var some api.Runs
-	get(t, base+"/api/v1/ingest/runs?source=worker_aid&limit=1", http.StatusOK, &some)
+	getAs(t, asRole(account.RoleAdmin), base+"/api/v1/ingest/runs?source=worker_aid&limit=1", http.StatusOK, &some)
 	if len(some.Runs) != 1 || some.Runs[0].Source != "worker_aid" || some.Runs[0].LeadUnit != "县总工会" {
 		t.Errorf("?source=worker_aid&limit=1: %+v", some)
 	}
@@ -485,6 +488,7 @@ func TestErrorsOverHTTP(t *testing.T) {
 	}
 	for _, c := range cases {
 		req, _ := http.NewRequest(c.method, base+c.path, nil)
+		req.Header.Set(principalHeader, who(asRole(account.RoleAdmin)))
 		res, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Fatal(err)

@@ -65,6 +65,13 @@ func (s *Server) parseQuery(c *gin.Context, snap *indicators.Snapshot, withAsOf 
 // answer serves an endpoint's answer from the snapshot's cache, computing and encoding it on the
 // first request for its key.
 func (s *Server) answer(c *gin.Context, name string, withAsOf bool, compute func(*indicators.Snapshot, query) (any, error)) {
+	s.answerIf(c, name, withAsOf, nil, compute)
+}
+
+// answerIf is answer for a scoped endpoint: allow (when not nil) decides, on every request and
+// against the snapshot that answers, whether this request may have the answer, cached or not.
+func (s *Server) answerIf(c *gin.Context, name string, withAsOf bool, allow func(*indicators.Snapshot, query) error,
+	compute func(*indicators.Snapshot, query) (any, error)) {
 	a := s.current.Load()
 	if a == nil {
 		writeError(c, *s.loadErr.Load())
@@ -74,6 +81,12 @@ func (s *Server) answer(c *gin.Context, name string, withAsOf bool, compute func
 	if err != nil {
 		writeError(c, err)
 		return
+	}
+	if allow != nil {
+		if err := allow(a.snap, q); err != nil {
+			writeError(c, err)
+			return
+		}
 	}
 	key := name + "|" + strconv.Itoa(q.year) + "|" + q.raw
 	if b, ok := a.cache.Load(key); ok {

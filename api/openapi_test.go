@@ -12,6 +12,7 @@ import (
 
 	"github.com/minsheng/minsheng/api"
 	"github.com/minsheng/minsheng/indicators"
+	"github.com/minsheng/minsheng/lake"
 	"github.com/minsheng/minsheng/notes"
 )
 
@@ -72,6 +73,9 @@ func TestOpenAPISchemasMatchAnswers(t *testing.T) {
 		"Check": indicators.Check{}, "Overlap": indicators.Overlap{}, "Enrollment": indicators.Enrollment{},
 		"EnrollmentCounts": indicators.EnrollmentCounts{}, "EnrollmentTownship": indicators.EnrollmentTownship{},
 		"ClaimsGroup": indicators.ClaimsGroup{}, "Checks": indicators.Checks{}, "LeadUnitChecks": indicators.LeadUnitChecks{}, "Run": api.Run{}, "Runs": api.Runs{},
+		"Violation": indicators.Violation{}, "Violations": indicators.Violations{}, "UnenrolledPerson": indicators.UnenrolledPerson{},
+		"UnenrolledTownship": indicators.UnenrolledTownship{}, "RunDetail": api.RunDetail{},
+		"Rejection": lake.Rejection{}, "Unenrolled": indicators.Unenrolled{},
 		"Note": notes.Note{}, "NoteDraft": notes.Draft{}, "Notes": api.NotesAnswer{},
 	}
 	for name, v := range types {

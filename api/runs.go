@@ -10,6 +10,8 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/minsheng/minsheng"
+	"github.com/minsheng/minsheng/access"
+	"github.com/minsheng/minsheng/account"
 	"github.com/minsheng/minsheng/lake"
 )
 
@@ -68,23 +70,32 @@ func (rc *runsCache) get(loc *time.Location) ([]Run, error) {
 	}
 	runs := make([]Run, 0, len(reports))
 	for i := len(reports) - 1; i >= 0; i-- { // newest first: the manifest is in commit order
-		r := reports[i]
-		msg := r.MessageZh
-		if r.MessageEn != "" {
-			msg += " / " + r.MessageEn
-		}
-		runs = append(runs, Run{SHA256: r.SHA256, Source: r.Source, LeadUnit: r.LeadUnit, FileName: r.FileName,
-			Status: r.Status, IngestedAt: r.IngestedAt.In(loc).Format(time.RFC3339), Format: r.Format,
-			Encoding: r.Encoding, Rows: r.Rows, Landed: r.Landed, Rejected: r.Rejected, Skipped: r.Skipped,
-			Flagged: r.Flagged, Reasons: r.Reasons, Message: msg, DurationMS: r.DurationMS})
+		runs = append(runs, runOf(reports[i], loc))
 	}
 	rc.runs, rc.size, rc.mod = runs, fi.Size(), fi.ModTime()
 	return runs, nil
 }
 
+// runOf is a report without its rows.
+func runOf(r lake.Report, loc *time.Location) Run {
+	msg := r.MessageZh
+	if r.MessageEn != "" {
+		msg += " / " + r.MessageEn
+	}
+	return Run{SHA256: r.SHA256, Source: r.Source, LeadUnit: r.LeadUnit, FileName: r.FileName,
+		Status: r.Status, IngestedAt: r.IngestedAt.In(loc).Format(time.RFC3339), Format: r.Format,
+		Encoding: r.Encoding, Rows: r.Rows, Landed: r.Landed, Rejected: r.Rejected, Skipped: r.Skipped,
+		Flagged: r.Flagged, Reasons: r.Reasons, Message: msg, DurationMS: r.DurationMS}
+}
+
 // ingestRuns lists the ingest reports, newest first: ?source=, ?lead_unit=, ?status= filter;
-// ?limit= (default 200, at most 5000).
+// ?limit= (default 200, at most 5000). Every role may list them (counts, not records), but a unit
+// account sees only its own lead unit's files; no principal is 401.
 func (s *Server) ingestRuns(c *gin.Context) {
+	p := allowRoles(c, denyRole, account.Roles()...)
+	if p == nil {
+		return
+	}
 	all, err := s.runs.get(s.cfg.Location)
 	if err != nil {
 		writeError(c, err)
@@ -104,6 +115,9 @@ func (s *Server) ingestRuns(c *gin.Context) {
 	out := Runs{Runs: []Run{}}
 	for _, r := range all {
 		if (source != "" && r.Source != source) || (unit != "" && r.LeadUnit != unit) || (status != "" && r.Status != status) {
+			continue
+		}
+		if p.Role == account.RoleUnit && !access.Owns(p, r.LeadUnit) {
 			continue
 		}
 		out.Count++

@@ -174,8 +174,11 @@ func (s *Server) routes() *gin.Engine {
 	v1.GET("/targets", s.targets)
 	v1.GET("/targets/:code", s.target)
 	v1.GET("/assessment/enrollment", s.enrollment)
+	v1.GET("/assessment/enrollment/unenrolled", s.unenrolled)
 	v1.GET("/checks", s.checks)
+	v1.GET("/checks/:name/violations", s.violations)
 	v1.GET("/ingest/runs", s.ingestRuns)
+	v1.GET("/ingest/runs/:sha256", s.ingestRun)
 	return r
 }
 

@@ -26,6 +26,7 @@ type Snapshot struct {
 	Path     string    // the warehouse file it was loaded from
 	LoadedAt time.Time // when it was loaded
 	years    map[int]*year
+	records  map[int]*records // record-level answers, masked (records.go)
 }
 
 // year is one plan year: days are indexed from Jan 1 (0) to Dec 31.
@@ -60,6 +61,7 @@ func Load(ctx context.Context, db *warehouse.DB) (*Snapshot, error) {
 	steps := []func(context.Context, *sql.DB) error{
 		s.loadYears, s.loadTargets, s.loadValues, s.loadTownships, s.loadCategories,
 		s.loadEnrollment, s.loadClaimsByGroup, s.loadChecks, s.loadOverlaps,
+		s.loadRecords,
 	}
 	for _, step := range steps {
 		if err := step(ctx, q); err != nil {
