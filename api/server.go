@@ -151,6 +151,11 @@ func (s *Server) Watch(ctx context.Context, every time.Duration) {
 // routes registers every route. openapi.json documents exactly these (TestOpenAPIMatchesRoutes).
 func (s *Server) routes() *gin.Engine {
 	r := gin.New()
+	// no proxy is trusted: ClientIP is the connection's address, so X-Forwarded-For cannot
+	// forge the address the audit log and the login throttle see
+	if err := r.SetTrustedProxies(nil); err != nil {
+		panic(err)
+	}
 	r.HandleMethodNotAllowed = true
 	r.Use(s.logRequests, s.recoverPanics)
 	r.Use(s.cfg.Middleware...)

@@ -22,7 +22,9 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/minsheng/minsheng"
+	"github.com/minsheng/minsheng/account"
 	"github.com/minsheng/minsheng/api"
+	"github.com/minsheng/minsheng/audit"
 	"github.com/minsheng/minsheng/indicators"
 )
 
@@ -42,6 +44,12 @@ type Config struct {
 	Location *time.Location     // the county's: "today" decides the default year
 	Notes    Notes              // the lead units' progress notes (package notes); nil: none shown, no form
 	Now      func() time.Time
+	Auth     Auth // the login page and the account bar; nil: no login (tests of the pages alone)
+	// The administrator's pages (accounts, audit); nil: not served.
+	Accounts *account.Store
+	Audit    *audit.Log
+	// Uploads receives the lead units' files for the upload page; nil: no upload page.
+	Uploads Uploader
 }
 
 // Dashboards renders the pages.
@@ -64,9 +72,9 @@ func New(cfg Config) *Dashboards {
 		"noteLabel": noteLabel, "short": shortText,
 		"asset": d.assets.URL, "pct": pctText, "ratep": ratePct, "target": targetText,
 		"actual": actualText, "completion": completionText, "yuan": yuanText, "minus": func(a, b int64) int64 { return a - b },
-		"reasons": reasonsText, "runStatus": runStatusText, "when": whenText,
+		"reasons": reasonsText, "runStatus": runStatusText, "when": whenText, "roleName": roleName,
 	}
-	for _, p := range []string{"overview", "target", "unit", "enrollment", "error"} {
+	for _, p := range []string{"overview", "target", "unit", "enrollment", "error", "login", "admin_accounts", "admin_audit", "upload"} {
 		d.pages[p] = template.Must(template.New(p).Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/notes.html", "templates/"+p+".html"))
 	}
 	return d
@@ -84,6 +92,22 @@ func (d *Dashboards) Register(r *gin.Engine) {
 	r.GET("/export/overview.xlsx", d.exportOverview)
 	r.GET("/export/targets/:file", d.exportTarget)
 	r.GET(staticPrefix+":hash/:name", d.assets.serve)
+	if d.cfg.Auth != nil {
+		r.GET("/login", d.loginForm)
+		r.POST("/login", d.login)
+		r.POST("/logout", d.logout)
+	}
+	if d.cfg.Accounts != nil && d.cfg.Audit != nil {
+		r.GET("/admin/accounts", d.adminAccounts)
+		r.POST("/admin/accounts/:name/:op", d.adminAccountOp)
+		r.GET("/admin/audit", d.adminAudit)
+		r.GET("/admin/audit.csv", d.adminAuditCSV)
+		r.GET("/api/v1/audit", d.auditJSON)
+	}
+	if d.cfg.Uploads != nil {
+		r.GET("/upload", d.uploadForm)
+		r.POST("/upload", d.uploadPost)
+	}
 }
 
 // NotFound renders the HTML page for a path no route serves.
@@ -99,6 +123,8 @@ type page struct {
 	TimeProgress   float64
 	Query          string // ?year=&as_of= as asked, carried by every link
 	Units          []string
+	Anonymous      bool // the login page: no navigation
+	viewer
 }
 
 // request resolves the snapshot, year and as-of date of a page request.
@@ -374,14 +400,18 @@ func (d *Dashboards) enrollment(c *gin.Context) {
 
 // render executes a page into a buffer first, so a template error is a 500 page, not half a page.
 func (d *Dashboards) render(c *gin.Context, name string, data any) {
+	d.renderStatus(c, http.StatusOK, name, data)
+}
+
+func (d *Dashboards) renderStatus(c *gin.Context, status int, name string, data any) {
 	var buf bytes.Buffer
-	if err := d.pages[name].ExecuteTemplate(&buf, "layout", data); err != nil {
+	if err := d.pages[name].ExecuteTemplate(&buf, "layout", withViewer(c, data)); err != nil {
 		c.Error(err) //nolint:errcheck // logged by the server's middleware
 		d.fail(c, minsheng.Errorf(minsheng.EINTERNAL, "页面生成失败,请联系管理员", "the page failed to render; please contact the administrator"))
 		return
 	}
 	securityHeaders(c)
-	c.Data(http.StatusOK, "text/html; charset=utf-8", buf.Bytes())
+	c.Data(status, "text/html; charset=utf-8", buf.Bytes())
 }
 
 // securityHeaders: scripts and styles from this server only, no framing, no sniffing.
@@ -403,6 +433,14 @@ func (d *Dashboards) fail(c *gin.Context, err error) {
 		status = http.StatusNotFound
 	case minsheng.EUNAVAILABLE:
 		status = http.StatusServiceUnavailable
+	case minsheng.EUNAUTHORIZED:
+		status = http.StatusUnauthorized
+	case minsheng.EFORBIDDEN:
+		status = http.StatusForbidden
+	case minsheng.ETOOLARGE:
+		status = http.StatusRequestEntityTooLarge
+	case minsheng.ECONFLICT:
+		status = http.StatusConflict
 	}
 	var me *minsheng.Error
 	if !errors.As(err, &me) {
@@ -414,7 +452,7 @@ func (d *Dashboards) fail(c *gin.Context, err error) {
 		Message string
 	}{page{Title: "出错了", Heading: zh}, en}
 	var buf bytes.Buffer
-	if err := d.pages["error"].ExecuteTemplate(&buf, "layout", data); err != nil {
+	if err := d.pages["error"].ExecuteTemplate(&buf, "layout", withViewer(c, data)); err != nil {
 		c.String(status, "%s / %s", zh, en)
 		return
 	}
