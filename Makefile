@@ -9,10 +9,11 @@ export MINSHENG_PII_KEY
 
 ADDR  ?= 127.0.0.1:8080
 
-.PHONY: run test deps build demo ingest warehouse serve vet lint bench clean
+.PHONY: run test deps build demo ingest warehouse accounts serve vet lint bench clean
 
-## run: build, make demo extracts if the inbox is empty, ingest them, build the warehouse, serve
-run: deps build demo ingest warehouse serve
+## run: build, make demo extracts if the inbox is empty, ingest them, build the warehouse, make the
+## demo accounts (random passwords, printed once, kept in $(DATA)/demo-accounts.txt), serve
+run: deps build demo ingest warehouse accounts serve
 
 ## deps: check the toolchain and fetch Go modules (the module proxy is the only network needed)
 deps:
@@ -33,6 +34,9 @@ ingest: build
 
 warehouse: build
 	./$(BIN) build --data $(DATA)
+
+accounts: build
+	./$(BIN) demo-accounts --data $(DATA)
 
 serve: build
 	./$(BIN) serve --data $(DATA) --addr $(ADDR)

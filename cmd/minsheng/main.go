@@ -36,6 +36,7 @@ Usage:
   minsheng serve    --data DIR [--addr 127.0.0.1:8080] [--nightly 02:00|off]
   minsheng user     add|passwd|disable|enable|unlock|list --data DIR ...   (minsheng user help)
   minsheng token    create|revoke|list --data DIR ...                      (minsheng token help)
+  minsheng demo-accounts --data DIR   one account per role with a random password (make run)
 
 Common flags:
   --data DIR        the data folder (default ./data)
@@ -55,6 +56,7 @@ type Main struct {
 	Data     string
 	Registry *minsheng.Registry
 	County   *minsheng.County
+	Plans    map[int]*minsheng.Plan // the yearly target lists, once loaded (serve, build)
 	Stdout   io.Writer
 }
 
@@ -83,6 +85,8 @@ func RunWithStdin(ctx context.Context, args []string, stdin io.Reader, stdout, s
 		err = runUser(ctx, args[1:], stdin, stdout, stderr)
 	case "token":
 		err = runToken(ctx, args[1:], stdout)
+	case "demo-accounts":
+		err = runDemoAccounts(ctx, args[1:], stdout)
 	default:
 		fmt.Fprintf(stderr, "minsheng: 未知命令 / unknown command %q\n\n%s", args[0], usage)
 		return 2

@@ -14,10 +14,9 @@ import (
 	"time"
 
 	"github.com/minsheng/minsheng"
-	"github.com/minsheng/minsheng/api"
-	"github.com/minsheng/minsheng/dashboards"
 	"github.com/minsheng/minsheng/nightly"
 	"github.com/minsheng/minsheng/pipeline"
+	"github.com/minsheng/minsheng/site"
 	"github.com/minsheng/minsheng/warehouse"
 )
 
@@ -42,6 +41,7 @@ func newPipeline(args []string, name string, stdout io.Writer, extra func(*flag.
 	if err != nil {
 		return nil, nil, err
 	}
+	m.Plans = plans
 	p, err := pipeline.New(pipeline.Config{Dir: m.Data, Registry: m.Registry, County: m.County, Plans: plans})
 	return m, p, err
 }
@@ -75,11 +75,12 @@ func buildError(err error) error {
 
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var addr, at string
-	var verbose bool
+	var verbose, secure bool
 	m, p, err := newPipeline(args, "serve", stdout, func(fs *flag.FlagSet) {
 		fs.StringVar(&addr, "addr", "127.0.0.1:8080", "the address to listen on, HOST:PORT")
 		fs.StringVar(&at, "nightly", "02:00", "when to ingest and build each night, HH:MM county time, or off")
 		fs.BoolVar(&verbose, "v", false, "log every request")
+		fs.BoolVar(&secure, "secure-cookies", false, "mark session cookies Secure: set it behind a TLS-terminating proxy")
 	})
 	if err != nil {
 		return err
@@ -111,10 +112,12 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	defer wg.Wait()
 	defer cancel()
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
-	srv := api.New(api.Config{Dir: m.Data, Location: loc, Log: log})
-	pages := dashboards.New(dashboards.Config{Source: srv, Registry: m.Registry, Location: loc})
-	pages.Register(srv.Engine())
-	srv.SetNotFound(pages.NotFound)
+	web, err := site.New(site.Config{Dir: m.Data, Registry: m.Registry, Plans: m.Plans, Pipeline: p, Location: loc, Log: log, Secure: secure})
+	if err != nil {
+		return err
+	}
+	defer web.Close() // an upload's background build ends before serve returns
+	srv := web.API
 
 	if _, err := srv.Reload(ctx); err != nil {
 		if minsheng.ErrorCode(err) != minsheng.EUNAVAILABLE {
@@ -150,7 +153,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		})
 	}
 
-	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
+	hs := &http.Server{Handler: web.Handler(), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
 	fmt.Fprintf(stdout, "minsheng 正在服务 / serving: http://%s/\n", ln.Addr())
 	if off {
 		fmt.Fprintln(stdout, "  夜间任务已关闭 / nightly run off")

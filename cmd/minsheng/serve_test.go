@@ -30,6 +30,9 @@ func TestServeCommand(t *testing.T) {
 	}
 	dir, exp := demo(t, 4)
 	runCLI(t, "ingest", "--data", dir)
+	// every answer but healthz needs a login: a leader's API token, its text the last line
+	out := strings.Fields(runCLI(t, "token", "create", "--data", dir, "--role", "leader", "--name", "serve-test"))
+	token := out[len(out)-1]
 	self, err := os.Executable()
 	if err != nil {
 		t.Fatal(err)
@@ -80,7 +83,11 @@ func TestServeCommand(t *testing.T) {
 			Actual *float64
 		}
 	}
-	if s := getJSON(t, url+"api/v1/targets?year=2024", &targets); s != http.StatusOK {
+	var refused struct{ Error struct{ Code string } }
+	if s := getJSON(t, url+"api/v1/targets?year=2024", &refused); s != http.StatusUnauthorized || refused.Error.Code != "unauthorized" {
+		t.Fatalf("targets without a token: %d %+v, want 401", s, refused)
+	}
+	if s := getJSON(t, url+"api/v1/targets?year=2024", &targets, token); s != http.StatusOK {
 		t.Fatalf("targets: %d", s)
 	}
 	reg, _ := minsheng.LoadRegistry("")
@@ -95,8 +102,8 @@ func TestServeCommand(t *testing.T) {
 	}
 
 	// a build from another process: the server moves to it by itself
-	out := runCLI(t, "build", "--data", dir)
-	name := filepath.Base(strings.TrimSpace(regexp.MustCompile(`\S+\.duckdb`).FindString(out)))
+	built := runCLI(t, "build", "--data", dir)
+	name := filepath.Base(strings.TrimSpace(regexp.MustCompile(`\S+\.duckdb`).FindString(built)))
 	for deadline := time.Now().Add(time.Minute); health.Warehouse != name; {
 		if time.Now().After(deadline) {
 			t.Fatalf("still serving %s after the build of %s", health.Warehouse, name)
@@ -114,11 +121,15 @@ func TestServeCommand(t *testing.T) {
 	}
 }
 
-func getJSON(t *testing.T, url string, v any) int {
+// getJSON fetches url, with a bearer token if one is given, and decodes its JSON into v.
+func getJSON(t *testing.T, url string, v any, token ...string) int {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	for _, tok := range token {
+		req.Header.Set("Authorization", "Bearer "+tok)
+	}
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)

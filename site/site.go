@@ -1,0 +1,104 @@
+// Package site assembles the service one data folder serves: the indicator API, the dashboards,
+// the login, uploads, notes and the administrator's pages, all behind the access guard. It is
+// what `minsheng serve` runs and what the route × role tests exercise.
+package site
+
+import (
+	"errors"
+	"log/slog"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/minsheng/minsheng"
+	"github.com/minsheng/minsheng/access"
+	"github.com/minsheng/minsheng/account"
+	"github.com/minsheng/minsheng/api"
+	"github.com/minsheng/minsheng/audit"
+	"github.com/minsheng/minsheng/dashboards"
+	"github.com/minsheng/minsheng/notes"
+	"github.com/minsheng/minsheng/pipeline"
+	"github.com/minsheng/minsheng/uploads"
+)
+
+// Config is what the site needs.
+type Config struct {
+	Dir      string
+	Registry *minsheng.Registry
+	Location *time.Location
+	Log      *slog.Logger
+	Now      func() time.Time
+	Plans    map[int]*minsheng.Plan // the years' registries, for the notes
+	Pipeline *pipeline.Pipeline     // ingest and build, for uploads
+	Secure   bool                   // cookies Secure: behind a TLS-terminating proxy
+}
+
+// Site is the assembled service.
+type Site struct {
+	API      *api.Server
+	Pages    *dashboards.Dashboards
+	Guard    *access.Guard
+	Accounts *account.Store
+	Audit    *audit.Log
+	Notes    *notes.Store
+	Uploads  *uploads.Service
+	pipeline *pipeline.Pipeline
+}
+
+// New opens the accounts and the audit log of the data folder and assembles the routes.
+func New(cfg Config) (*Site, error) {
+	if cfg.Dir == "" || cfg.Registry == nil || cfg.Pipeline == nil || len(cfg.Plans) == 0 {
+		return nil, errors.New("site: Dir, Registry, Plans and Pipeline are required")
+	}
+	if cfg.Location == nil {
+		cfg.Location = time.Local
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.NewTextHandler(os.Stderr, nil))
+	}
+	accounts, err := account.Open(cfg.Dir, cfg.Registry)
+	if err != nil {
+		return nil, err
+	}
+	log, err := audit.Open(cfg.Dir, cfg.Location)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Now != nil {
+		accounts.Now = cfg.Now
+	}
+	accounts.Location = cfg.Location
+	s := &Site{Accounts: accounts, Audit: log, pipeline: cfg.Pipeline}
+	s.Notes, err = notes.Open(notes.Config{Dir: cfg.Dir, Plans: cfg.Plans, Registry: cfg.Registry, Location: cfg.Location,
+		Audit: log, Now: cfg.Now})
+	if err != nil {
+		return nil, err
+	}
+	s.Uploads, err = uploads.New(uploads.Config{Dir: cfg.Dir, Registry: cfg.Registry, Pipeline: cfg.Pipeline, Audit: log})
+	if err != nil {
+		return nil, err
+	}
+	s.Guard, err = access.New(access.Config{Accounts: accounts, Audit: log, Secure: cfg.Secure, Now: cfg.Now, Log: cfg.Log,
+		Page: func(c *gin.Context, err error) { s.Pages.Page(c, err) }})
+	if err != nil {
+		return nil, err
+	}
+	s.API = api.New(api.Config{Dir: cfg.Dir, Location: cfg.Location, Now: cfg.Now, Log: cfg.Log,
+		Notes: s.Notes, Middleware: []gin.HandlerFunc{s.Guard.Middleware}})
+	s.Pages = dashboards.New(dashboards.Config{Source: s.API, Registry: cfg.Registry, Location: cfg.Location, Now: cfg.Now,
+		Auth: s.Guard, Accounts: accounts, Audit: log, Notes: s.Notes, Uploads: s.Uploads})
+	r := s.API.Engine()
+	s.Pages.Register(r)
+	s.Uploads.Register(r)
+	r.GET("/api/v1/me", s.Guard.Me)
+	s.API.SetNotFound(s.Pages.NotFound)
+	return s, nil
+}
+
+// Close waits for a build an upload asked for, and stops the pipeline's background work.
+func (s *Site) Close() { s.pipeline.Close() }
+
+// Handler is the site's HTTP handler.
+func (s *Site) Handler() http.Handler { return s.API.Handler() }
