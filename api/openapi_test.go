@@ -49,7 +49,12 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 	param := regexp.MustCompile(`\{([^}]+)\}`)
 	var documented, registered []string
 	for path, ops := range doc.Paths {
-		for method := range ops {
+		for method, op := range ops {
+			// routes other packages add to the engine (uploads, the site's /me) are checked
+			// against the whole site in package site
+			if strings.Contains(string(op), `"x-registered-by"`) {
+				continue
+			}
 			documented = append(documented, strings.ToUpper(method)+" "+param.ReplaceAllString(path, ":$1"))
 		}
 	}
