@@ -32,6 +32,7 @@ type apiResult struct {
 	serveRSS int64
 	bareRSS  int64
 	wrkArgs  string
+	auth     string // how the load authenticates, when the server asks
 }
 
 type wrkResult struct {
@@ -63,6 +64,19 @@ func runAPI(ctx context.Context, o options, dir string) (*apiResult, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Every answer but /healthz needs a login: the load sends a leader's API token, so each
+	// request pays for its authentication as a real script's does.
+	token := ""
+	if hasSubcommand(ctx, o.minsheng, "token") {
+		out, err := exec.CommandContext(ctx, o.minsheng, "token", "create", "--data", dir, "--role", "leader",
+			"--name", "bench "+time.Now().Format("20060102T150405")).CombinedOutput()
+		if err != nil {
+			return nil, fmt.Errorf("minsheng token create: %v: %s", err, out)
+		}
+		f := strings.Fields(string(out))
+		token = f[len(f)-1]
+		res.auth = "every request authenticated with a bearer API token"
+	}
 	args := []string{"serve", "--data", dir, "--addr", addr, "--nightly", "off"}
 	res.serveCmd = "minsheng " + strings.Join(args, " ")
 	logf("API: %s", res.serveCmd)
@@ -78,7 +92,7 @@ func runAPI(ctx context.Context, o options, dir string) (*apiResult, error) {
 		return res, nil
 	}
 	res.ready = time.Since(start)
-	body, err := get("http://" + addr + targetsPath)
+	body, err := get("http://"+addr+targetsPath, token)
 	if err != nil {
 		res.skipped = "GET " + targetsPath + ": " + err.Error()
 		logf("API: %s", res.skipped)
@@ -110,7 +124,7 @@ func runAPI(ctx context.Context, o options, dir string) (*apiResult, error) {
 	if err := waitFor(ctx, "http://"+bareAddr+targetsPath, time.Minute, bare); err != nil {
 		return nil, fmt.Errorf("bare server: %w", err)
 	}
-	if b, err := get("http://" + bareAddr + targetsPath); err != nil || !bytes.Equal(b, body) {
+	if b, err := get("http://"+bareAddr+targetsPath, token); err != nil || !bytes.Equal(b, body) {
 		return nil, fmt.Errorf("the bare server does not answer the same bytes (%v)", err)
 	}
 
@@ -118,9 +132,16 @@ func runAPI(ctx context.Context, o options, dir string) (*apiResult, error) {
 	dur := strconv.Itoa(int(o.duration.Seconds())) + "s"
 	wrkArgs := []string{"-t1", "-c" + conns, "-d" + dur, "--latency"}
 	res.wrkArgs = "wrk " + strings.Join(wrkArgs, " ")
+	var auth []string
+	if token != "" {
+		// the bare handler gets the same header and ignores it
+		auth = []string{"-H", "Authorization: Bearer " + token}
+		wrkArgs = append(wrkArgs, auth...)
+		res.wrkArgs += ` -H "Authorization: Bearer <token>"`
+	}
 	load := func(label, url string) (wrkResult, error) {
 		// A short warm-up, then the measured run.
-		exec.CommandContext(ctx, wrk, "-t1", "-c"+conns, "-d2s", url).Run()
+		exec.CommandContext(ctx, wrk, append(append([]string{"-t1", "-c" + conns, "-d2s"}, auth...), url)...).Run()
 		logf("  %s %s (%s)", res.wrkArgs, url, label)
 		out, err := exec.CommandContext(ctx, wrk, append(wrkArgs, url)...).CombinedOutput()
 		if err != nil {
@@ -239,9 +260,16 @@ func freeAddr() (string, error) {
 	return l.Addr().String(), nil
 }
 
-func get(url string) ([]byte, error) {
+func get(url, token string) ([]byte, error) {
 	c := http.Client{Timeout: 30 * time.Second}
-	resp, err := c.Get(url)
+	req, err := http.NewRequest(http.MethodGet, url, nil)
+	if err != nil {
+		return nil, err
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := c.Do(req)
 	if err != nil {
 		return nil, err
 	}
@@ -260,7 +288,7 @@ func get(url string) ([]byte, error) {
 func waitFor(ctx context.Context, url string, limit time.Duration, s *server) error {
 	deadline := time.Now().Add(limit)
 	for time.Now().Before(deadline) {
-		if _, err := get(url); err == nil {
+		if _, err := get(url, ""); err == nil {
 			return nil
 		}
 		if s.exited() {

@@ -108,8 +108,8 @@ func (r *report) table() string {
 		p("Not measured: %s.\n", a.skipped)
 		return b.String()
 	}
-	p("`%s`; ready (`/healthz` 200) %s after start. Load: `%s URL` from a second process on 127.0.0.1, after a 2 s warm-up, %d rounds in turn, the best of each. The bare server (`bench/bare`) is `gin.New()` with one route answering the same %d bytes from memory.\n\n",
-		a.serveCmd, a.ready.Round(100*time.Millisecond), a.wrkArgs, r.opts.repeat, a.size)
+	p("`%s`; ready (`/healthz` 200) %s after start. Load: `%s URL` from a second process on 127.0.0.1, after a 2 s warm-up, %d rounds in turn, the best of each. The bare server (`bench/bare`) is `gin.New()` with one route answering the same %d bytes from memory.%s\n\n",
+		a.serveCmd, a.ready.Round(100*time.Millisecond), a.wrkArgs, r.opts.repeat, a.size, authNote(a.auth))
 	p("| server | requests/s | vs bare | p50 | p99 | p99 vs bare | peak RSS |\n| --- | ---: | ---: | ---: | ---: | ---: | ---: |\n")
 	p("| minsheng serve | %.0f | **%.2f** | %s | %s | %.2f | %s |\n", a.serve.rps, a.serve.rps/a.bare.rps, a.serve.p50, a.serve.p99,
 		float64(a.serve.p99)/float64(a.bare.p99), mib(a.serveRSS))
@@ -149,4 +149,12 @@ func (r *report) write(path string) error {
 		}
 	}
 	return os.WriteFile(path, []byte(text), 0o644)
+}
+
+// authNote says how minsheng's requests were authenticated (the bare handler checks nothing).
+func authNote(auth string) string {
+	if auth == "" {
+		return ""
+	}
+	return " minsheng: " + auth + " (the bare handler checks nothing)."
 }
