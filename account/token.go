@@ -96,28 +96,25 @@ func errBadToken() error {
 
 // Authenticate returns the principal of an API token (the text after "Bearer "). It refuses a
 // revoked token and a token whose owning account is disabled, gone, or no longer has the token's
-// role and unit. Errors: EUNAUTHORIZED, with one message for all of these.
+// role and unit. Errors: EUNAUTHORIZED, with one message for all of these. A change made by
+// another process is seen within a second (loadRecent); one made through this Store at once.
 func (s *Store) Authenticate(ctx context.Context, token string) (*Principal, error) {
 	if len(token) != tokenLen || !strings.HasPrefix(token, TokenPrefix) {
 		return nil, errBadToken()
 	}
-	st, err := s.load()
+	want := []byte(tokenHash(token))
+	st, err := s.loadRecent()
 	if err != nil {
 		return nil, err
 	}
-	want := []byte(tokenHash(token))
-	var rec *tokenRecord
-	for i := range st.Tokens { // constant time per token: no early exit on the first byte that differs
-		if subtle.ConstantTimeCompare([]byte(st.Tokens[i].SHA256), want) == 1 {
-			rec = &st.Tokens[i]
+	rec := st.validToken(want)
+	if rec == nil {
+		// a refusal is checked against the file as it is now: a token just made by another
+		// process works at once; only a revocation elsewhere may take loadRecent's second
+		if st, err = s.load(); err != nil {
+			return nil, err
 		}
-	}
-	if rec == nil || rec.Revoked {
-		return nil, errBadToken()
-	}
-	if rec.Owner != "" {
-		u := st.user(rec.Owner)
-		if u == nil || u.Disabled || u.Role != rec.Role || u.Unit != rec.Unit {
+		if rec = st.validToken(want); rec == nil {
 			return nil, errBadToken()
 		}
 	}
@@ -136,6 +133,27 @@ func (s *Store) Authenticate(ctx context.Context, token string) (*Principal, err
 		})
 	}
 	return p, nil
+}
+
+// validToken is the record of the token whose SHA-256 is sum, if it is not revoked and its
+// owner, if any, is enabled with the token's role and unit.
+func (st *state) validToken(sum []byte) *tokenRecord {
+	var rec *tokenRecord
+	for i := range st.Tokens { // constant time per token: no early exit on the first byte that differs
+		if subtle.ConstantTimeCompare([]byte(st.Tokens[i].SHA256), sum) == 1 {
+			rec = &st.Tokens[i]
+		}
+	}
+	if rec == nil || rec.Revoked {
+		return nil
+	}
+	if rec.Owner != "" {
+		u := st.user(rec.Owner)
+		if u == nil || u.Disabled || u.Role != rec.Role || u.Unit != rec.Unit {
+			return nil
+		}
+	}
+	return rec
 }
 
 // RevokeToken revokes a token for good; the record stays, for the audit. Errors: ENOTFOUND;
