@@ -11,27 +11,23 @@
 package audit
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"encoding/csv"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 	"unicode"
 	"unicode/utf8"
 
 	"github.com/minsheng/minsheng"
 	"github.com/minsheng/minsheng/idcard"
+	"github.com/minsheng/minsheng/internal/jsonl"
 )
 
 // Kinds of actor.
@@ -148,12 +144,12 @@ func (l *Log) Append(ctx context.Context, e Entry) error {
 
 	l.mu.Lock() // goroutines of this process queue here rather than on the file lock
 	defer l.mu.Unlock()
-	unlock, err := lockFile(lockPath(l.dir))
+	unlock, err := jsonl.Lock(lockPath(l.dir))
 	if err != nil {
 		return fmt.Errorf("audit: lock: %w", err)
 	}
 	defer unlock()
-	if err := appendLine(Path(l.dir), line); err != nil {
+	if err := jsonl.Append(Path(l.dir), line); err != nil {
 		return fmt.Errorf("audit: %w", err)
 	}
 	return nil
@@ -164,98 +160,6 @@ func (l *Log) now() time.Time {
 		return l.Now()
 	}
 	return time.Now()
-}
-
-// appendLine cuts a torn last line, then appends line and syncs. The caller holds the lock.
-func appendLine(path string, line []byte) error {
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_APPEND|os.O_CREATE, 0o600)
-	if err != nil {
-		return err
-	}
-	st, err := f.Stat()
-	if err != nil {
-		f.Close()
-		return err
-	}
-	if st.Size() == 0 {
-		syncDir(filepath.Dir(path)) // a new file: its name must survive a crash too
-	}
-	if err := repairTail(f, st.Size()); err != nil {
-		f.Close()
-		return err
-	}
-	if _, err := f.Write(line); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
-}
-
-// repairTail cuts what follows the last newline of a file of size bytes: the remains of an append
-// a crash interrupted. It reads backwards, so a long log is not read whole.
-func repairTail(f *os.File, size int64) error {
-	if size == 0 {
-		return nil
-	}
-	buf := make([]byte, 4096)
-	end := size
-	for end > 0 {
-		n := int64(len(buf))
-		if end < n {
-			n = end
-		}
-		if _, err := f.ReadAt(buf[:n], end-n); err != nil {
-			return err
-		}
-		if end == size && buf[n-1] == '\n' {
-			return nil // the usual case: nothing torn
-		}
-		if i := bytes.LastIndexByte(buf[:n], '\n'); i >= 0 {
-			return truncate(f, end-n+int64(i)+1)
-		}
-		end -= n
-	}
-	return truncate(f, 0)
-}
-
-func truncate(f *os.File, size int64) error {
-	if err := f.Truncate(size); err != nil {
-		return err
-	}
-	return f.Sync()
-}
-
-func syncDir(dir string) {
-	if d, err := os.Open(dir); err == nil {
-		d.Sync()
-		d.Close()
-	}
-}
-
-// lockFile takes the advisory lock; the kernel drops it if the process dies.
-func lockFile(path string) (func(), error) {
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
-	if err != nil {
-		return nil, err
-	}
-	for {
-		err = syscall.Flock(int(f.Fd()), syscall.LOCK_EX)
-		if !errors.Is(err, syscall.EINTR) {
-			break
-		}
-	}
-	if err != nil {
-		f.Close()
-		return nil, err
-	}
-	return func() {
-		syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
-		f.Close()
-	}, nil
 }
 
 // idLike is a number shaped like an ID number (15 digits, or 17 and a check character) standing
@@ -304,31 +208,15 @@ func (f Filter) match(e Entry) bool {
 // Read returns the entries of data folder dir's log that the filter picks, oldest first. A last
 // line cut short by a crash is not an entry; no log yet is no entries.
 func Read(dir string, f Filter) ([]Entry, error) {
-	file, err := os.Open(Path(dir))
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("audit: %w", err)
-	}
-	defer file.Close()
 	var out []Entry
-	r := bufio.NewReaderSize(file, 64<<10)
-	for {
-		line, err := r.ReadBytes('\n')
-		if errors.Is(err, io.EOF) {
-			break // what is left has no newline: torn, or nothing
-		}
-		if err != nil {
-			return nil, fmt.Errorf("audit: %w", err)
-		}
+	err := jsonl.Read(Path(dir), func(line []byte) {
 		var e Entry
-		if json.Unmarshal(line, &e) != nil {
-			continue
-		}
-		if f.match(e) {
+		if json.Unmarshal(line, &e) == nil && f.match(e) {
 			out = append(out, e)
 		}
+	})
+	if err != nil {
+		return nil, fmt.Errorf("audit: %w", err)
 	}
 	if f.Limit > 0 && len(out) > f.Limit {
 		out = out[len(out)-f.Limit:]

@@ -15,15 +15,12 @@
 package notes
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -31,7 +28,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -39,6 +35,7 @@ import (
 	"github.com/minsheng/minsheng"
 	"github.com/minsheng/minsheng/account"
 	"github.com/minsheng/minsheng/audit"
+	"github.com/minsheng/minsheng/internal/jsonl"
 )
 
 // Kinds of note.
@@ -241,7 +238,7 @@ func (s *Store) add(ctx context.Context, p *account.Principal, remoteAddr string
 
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	unlock, err := lockFile(lockPath(s.cfg.Dir))
+	unlock, err := jsonl.Lock(lockPath(s.cfg.Dir))
 	if err != nil {
 		return Note{}, fmt.Errorf("notes: lock: %w", err)
 	}
@@ -270,7 +267,7 @@ func (s *Store) add(ctx context.Context, p *account.Principal, remoteAddr string
 	if err := s.record(ctx, p, remoteAddr, d, audit.OutcomeOK, detailOf(n)); err != nil {
 		return Note{}, fmt.Errorf("notes: audit: %w", err)
 	}
-	if err := appendLine(Path(s.cfg.Dir), append(line, '\n')); err != nil {
+	if err := jsonl.Append(Path(s.cfg.Dir), append(line, '\n')); err != nil {
 		return Note{}, fmt.Errorf("notes: %w", err)
 	}
 	return n, nil
@@ -569,123 +566,15 @@ func (s *Store) read() ([]Note, error) {
 // readAll reads the file. A last line cut short by a crash is not a note; nor is a line that does
 // not parse (it cannot be written by Add, and one bad line must not hide the others).
 func (s *Store) readAll() ([]Note, error) {
-	f, err := os.Open(Path(s.cfg.Dir))
-	if errors.Is(err, fs.ErrNotExist) {
-		return []Note{}, nil
-	}
+	out := []Note{}
+	err := jsonl.Read(Path(s.cfg.Dir), func(line []byte) {
+		var n Note
+		if json.Unmarshal(line, &n) == nil && n.ID != "" {
+			out = append(out, n)
+		}
+	})
 	if err != nil {
 		return nil, fmt.Errorf("notes: %w", err)
 	}
-	defer f.Close()
-	out := []Note{}
-	r := bufio.NewReaderSize(f, 64<<10)
-	for {
-		line, err := r.ReadBytes('\n')
-		if errors.Is(err, io.EOF) {
-			break // what is left has no newline: torn, or nothing
-		}
-		if err != nil {
-			return nil, fmt.Errorf("notes: %w", err)
-		}
-		var n Note
-		if json.Unmarshal(line, &n) != nil || n.ID == "" {
-			continue
-		}
-		out = append(out, n)
-	}
 	return out, nil
-}
-
-// The file handling below is package audit's: the same guarantees for the same kind of file.
-
-// appendLine cuts a torn last line, then appends line and syncs. The caller holds the lock.
-func appendLine(path string, line []byte) error {
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_APPEND|os.O_CREATE, 0o600)
-	if err != nil {
-		return err
-	}
-	st, err := f.Stat()
-	if err != nil {
-		f.Close()
-		return err
-	}
-	if st.Size() == 0 {
-		syncDir(filepath.Dir(path)) // a new file: its name must survive a crash too
-	}
-	if err := repairTail(f, st.Size()); err != nil {
-		f.Close()
-		return err
-	}
-	if _, err := f.Write(line); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
-}
-
-// repairTail cuts what follows the last newline of a file of size bytes: the remains of an append
-// a crash interrupted.
-func repairTail(f *os.File, size int64) error {
-	if size == 0 {
-		return nil
-	}
-	buf := make([]byte, 4096)
-	end := size
-	for end > 0 {
-		n := int64(len(buf))
-		if end < n {
-			n = end
-		}
-		if _, err := f.ReadAt(buf[:n], end-n); err != nil {
-			return err
-		}
-		if end == size && buf[n-1] == '\n' {
-			return nil
-		}
-		if i := bytes.LastIndexByte(buf[:n], '\n'); i >= 0 {
-			return truncate(f, end-n+int64(i)+1)
-		}
-		end -= n
-	}
-	return truncate(f, 0)
-}
-
-func truncate(f *os.File, size int64) error {
-	if err := f.Truncate(size); err != nil {
-		return err
-	}
-	return f.Sync()
-}
-
-func syncDir(dir string) {
-	if d, err := os.Open(dir); err == nil {
-		d.Sync()
-		d.Close()
-	}
-}
-
-// lockFile takes the advisory lock; the kernel drops it if the process dies.
-func lockFile(path string) (func(), error) {
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
-	if err != nil {
-		return nil, err
-	}
-	for {
-		err = syscall.Flock(int(f.Fd()), syscall.LOCK_EX)
-		if !errors.Is(err, syscall.EINTR) {
-			break
-		}
-	}
-	if err != nil {
-		f.Close()
-		return nil, err
-	}
-	return func() {
-		syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
-		f.Close()
-	}, nil
 }
