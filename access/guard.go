@@ -50,6 +50,7 @@ type Config struct {
 // Guard is the access middleware and the login and logout actions behind the login page.
 type Guard struct {
 	cfg      Config
+	rules    map[string]map[string]Rule // method → route → rule: Policy split once, no key built per request
 	secure   atomic.Bool
 	sessions *sessions
 }
@@ -77,14 +78,26 @@ func New(cfg Config) (*Guard, error) {
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.NewTextHandler(os.Stderr, nil))
 	}
-	g := &Guard{cfg: cfg, sessions: newSessions()}
+	g := &Guard{cfg: cfg, rules: map[string]map[string]Rule{}, sessions: newSessions(cfg.IdleTimeout, cfg.MaxAge)}
+	for key, r := range cfg.Policy {
+		method, route, ok := strings.Cut(key, " ")
+		if !ok {
+			return nil, fmt.Errorf("access: policy line %q is not \"METHOD /route\"", key)
+		}
+		if g.rules[method] == nil {
+			g.rules[method] = map[string]Rule{}
+		}
+		g.rules[method][route] = r
+	}
 	g.secure.Store(cfg.Secure)
 	return g, nil
 }
 
 // Errors a person reads.
 var (
-	errLogin = minsheng.Errorf(minsheng.EUNAUTHORIZED, "请先登录,或在请求中附上有效的 API 令牌",
+	// ErrLogin is the answer to a request without a login or a valid token, for the handlers
+	// that check again behind the guard.
+	ErrLogin = minsheng.Errorf(minsheng.EUNAUTHORIZED, "请先登录,或在请求中附上有效的 API 令牌",
 		"log in first, or send a valid API token (Authorization: Bearer ...)")
 	errToken = minsheng.Errorf(minsheng.EUNAUTHORIZED, "API 令牌无效、已吊销,或其账号已停用",
 		"the API token is not valid, was revoked, or its account is disabled")
@@ -104,7 +117,7 @@ func errRole(p *account.Principal) error {
 func (g *Guard) Middleware(c *gin.Context) {
 	p, sess, err := g.identify(c)
 	if err != nil {
-		g.record(c, nil, ActionDenied, c.Request.Method+" "+c.Request.URL.Path, audit.OutcomeDenied, "invalid API token")
+		g.record(c, Entry(c, nil, ActionDenied, c.Request.Method+" "+c.Request.URL.Path, audit.OutcomeDenied, "invalid API token"))
 		g.deny(c, err)
 		return
 	}
@@ -112,16 +125,16 @@ func (g *Guard) Middleware(c *gin.Context) {
 	if route == "" {
 		// no such route (404, 405): a person logged in learns that; no one else learns anything
 		if p == nil {
-			g.deny(c, errLogin)
+			g.deny(c, ErrLogin)
 			return
 		}
 		WithPrincipal(c, p, sess.csrfToken())
 		c.Next()
 		return
 	}
-	rule, listed := g.cfg.Policy[c.Request.Method+" "+route]
+	rule, listed := g.rules[c.Request.Method][route]
 	if !listed && c.Request.Method == http.MethodHead {
-		rule, listed = g.cfg.Policy["GET "+route]
+		rule, listed = g.rules[http.MethodGet][route]
 	}
 	if !listed {
 		g.cfg.Log.Error("access: route missing from the policy", "method", c.Request.Method, "route", route)
@@ -129,7 +142,7 @@ func (g *Guard) Middleware(c *gin.Context) {
 		return
 	}
 	if route == "/login" {
-		g.loginForm(c, p, sess)
+		g.loginForm(c, p)
 		return
 	}
 	if p == nil {
@@ -137,16 +150,16 @@ func (g *Guard) Middleware(c *gin.Context) {
 			c.Next()
 			return
 		}
-		g.deny(c, errLogin)
+		g.deny(c, ErrLogin)
 		return
 	}
 	if !rule.Allows(p.Role) {
-		g.record(c, p, ActionDenied, c.Request.Method+" "+c.Request.URL.Path, audit.OutcomeDenied, "role "+p.Role)
+		g.record(c, Entry(c, p, ActionDenied, c.Request.Method+" "+c.Request.URL.Path, audit.OutcomeDenied, "role "+p.Role))
 		g.deny(c, errRole(p))
 		return
 	}
 	if sess != nil && unsafe(c.Request.Method) && !g.sameOrigin(c, sess.csrf) {
-		g.record(c, p, ActionDenied, c.Request.Method+" "+c.Request.URL.Path, audit.OutcomeDenied, "missing or wrong CSRF token")
+		g.record(c, Entry(c, p, ActionDenied, c.Request.Method+" "+c.Request.URL.Path, audit.OutcomeDenied, "missing or wrong CSRF token"))
 		g.deny(c, errCSRF)
 		return
 	}
@@ -177,7 +190,7 @@ func (g *Guard) identify(c *gin.Context) (*account.Principal, *session, error) {
 		return nil, nil, nil
 	}
 	now := g.cfg.Now()
-	sess := g.sessions.get(ck, now, g.cfg.IdleTimeout, g.cfg.MaxAge)
+	sess := g.sessions.get(ck, now)
 	if sess == nil {
 		g.clearCookie(c, SessionCookie)
 		return nil, nil, nil
@@ -223,11 +236,7 @@ func (g *Guard) deny(c *gin.Context, err error) {
 		c.Header("WWW-Authenticate", `Bearer realm="minsheng"`)
 	}
 	if wantsJSON(c) {
-		status := http.StatusForbidden
-		if code == minsheng.EUNAUTHORIZED {
-			status = http.StatusUnauthorized
-		}
-		c.JSON(status, gin.H{"error": gin.H{"code": code, "message": minsheng.ErrorMessage(err)}})
+		c.JSON(minsheng.HTTPStatus(err), gin.H{"error": gin.H{"code": code, "message": minsheng.ErrorMessage(err)}})
 		return
 	}
 	if code == minsheng.EUNAUTHORIZED && (c.Request.Method == http.MethodGet || c.Request.Method == http.MethodHead) {
@@ -238,11 +247,7 @@ func (g *Guard) deny(c *gin.Context, err error) {
 		g.cfg.Page(c, err)
 		return
 	}
-	status := http.StatusForbidden
-	if code == minsheng.EUNAUTHORIZED {
-		status = http.StatusUnauthorized
-	}
-	c.String(status, "%s", minsheng.ErrorMessage(err))
+	c.String(minsheng.HTTPStatus(err), "%s", minsheng.ErrorMessage(err))
 }
 
 func wantsJSON(c *gin.Context) bool {
@@ -250,22 +255,17 @@ func wantsJSON(c *gin.Context) bool {
 }
 
 // record writes an audit entry; a failure to write is logged, never hidden.
-func (g *Guard) record(c *gin.Context, p *account.Principal, action, target, outcome, detail string) {
-	e := audit.Entry{RemoteAddr: c.RemoteIP(), Action: action, Target: target, Outcome: outcome, Detail: detail}
-	if p != nil {
-		e.Actor, e.ActorKind, e.Role, e.Unit = p.Name, p.Kind, p.Role, p.Unit
-	} else {
-		e.Actor, e.ActorKind = "anonymous", audit.KindUser
-	}
+func (g *Guard) record(c *gin.Context, e audit.Entry) {
 	if err := g.cfg.Audit.Append(context.WithoutCancel(c.Request.Context()), e); err != nil {
-		g.cfg.Log.Error("audit: append failed", "action", action, "err", err)
+		g.cfg.Log.Error("audit: append failed", "action", e.Action, "err", err)
 	}
 }
 
-// Entry is an audit entry for principal p's action from request c, for the handlers that
-// record writes (uploads, notes, account changes) in the same shape.
+// Entry is an audit entry for principal p's action from request c (p nil: "anonymous"), for the
+// guard and the handlers that record writes (account changes) in the same shape.
 func Entry(c *gin.Context, p *account.Principal, action, target, outcome, detail string) audit.Entry {
-	e := audit.Entry{RemoteAddr: c.RemoteIP(), Action: action, Target: target, Outcome: outcome, Detail: detail}
+	e := audit.Entry{RemoteAddr: c.RemoteIP(), Action: action, Target: target, Outcome: outcome, Detail: detail,
+		Actor: "anonymous", ActorKind: audit.KindUser}
 	if p != nil {
 		e.Actor, e.ActorKind, e.Role, e.Unit = p.Name, p.Kind, p.Role, p.Unit
 	}
@@ -286,7 +286,7 @@ func (g *Guard) clearCookie(c *gin.Context, name string) {
 
 // loginForm guards the login page. The form is protected against login CSRF with a pair: a
 // random cookie and the same value in the form. A person already logged in is sent on.
-func (g *Guard) loginForm(c *gin.Context, p *account.Principal, sess *session) {
+func (g *Guard) loginForm(c *gin.Context, p *account.Principal) {
 	if p != nil && c.Request.Method == http.MethodGet {
 		c.Redirect(http.StatusSeeOther, NextPath(c.Query("next")))
 		c.Abort()
@@ -296,7 +296,7 @@ func (g *Guard) loginForm(c *gin.Context, p *account.Principal, sess *session) {
 	if c.Request.Method == http.MethodPost {
 		got := c.PostForm(CSRFField)
 		if ck == "" || got == "" || subtle.ConstantTimeCompare([]byte(got), []byte(ck)) != 1 {
-			g.record(c, nil, audit.ActionLoginFailed, "", audit.OutcomeDenied, "missing or wrong CSRF token")
+			g.record(c, Entry(c, nil, audit.ActionLoginFailed, "", audit.OutcomeDenied, "missing or wrong CSRF token"))
 			g.deny(c, errCSRF)
 			return
 		}
@@ -304,10 +304,7 @@ func (g *Guard) loginForm(c *gin.Context, p *account.Principal, sess *session) {
 		ck = randomToken()
 		g.setCookie(c, loginCookie, ck)
 	}
-	WithPrincipal(c, p, ck)
-	if sess != nil {
-		WithPrincipal(c, p, sess.csrf)
-	}
+	WithPrincipal(c, p, ck) // the form's CSRF field is the login cookie's value
 	c.Next()
 }
 
@@ -331,10 +328,8 @@ func (g *Guard) Login(c *gin.Context, name, password string) error {
 			detail = me.En
 		}
 		e := Entry(c, nil, audit.ActionLoginFailed, name, audit.OutcomeDenied, detail)
-		e.Actor, e.ActorKind = name, audit.KindUser
-		if err := g.cfg.Audit.Append(context.WithoutCancel(c.Request.Context()), e); err != nil {
-			g.cfg.Log.Error("audit: append failed", "action", audit.ActionLoginFailed, "err", err)
-		}
+		e.Actor = name // the name typed: who tried, whether or not it exists
+		g.record(c, e)
 		return err
 	}
 	if old, err := c.Cookie(SessionCookie); err == nil {
@@ -344,7 +339,7 @@ func (g *Guard) Login(c *gin.Context, name, password string) error {
 	g.setCookie(c, SessionCookie, id)
 	g.clearCookie(c, loginCookie)
 	WithPrincipal(c, p, sess.csrf)
-	g.record(c, p, audit.ActionLogin, p.Name, audit.OutcomeOK, "")
+	g.record(c, Entry(c, p, audit.ActionLogin, p.Name, audit.OutcomeOK, ""))
 	return nil
 }
 
@@ -354,20 +349,17 @@ func (g *Guard) Logout(c *gin.Context) {
 		g.sessions.drop(ck)
 	}
 	g.clearCookie(c, SessionCookie)
-	g.record(c, PrincipalOf(c), audit.ActionLogout, "", audit.OutcomeOK, "")
+	g.record(c, Entry(c, PrincipalOf(c), audit.ActionLogout, "", audit.OutcomeOK, ""))
 }
 
 // Me answers who the request acts as: GET /api/v1/me.
 func (g *Guard) Me(c *gin.Context) {
 	p := PrincipalOf(c)
 	if p == nil {
-		g.deny(c, errLogin)
+		g.deny(c, ErrLogin)
 		return
 	}
 	c.JSON(http.StatusOK, p)
 }
-
-// Sessions is how many sessions are open, for the health of the server.
-func (g *Guard) Sessions() int { return g.sessions.count() }
 
 func hashID(id string) string { return fmt.Sprintf("%x", sha256.Sum256([]byte(id))) }

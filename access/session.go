@@ -25,11 +25,14 @@ func (s *session) csrfToken() string {
 }
 
 type sessions struct {
-	mu sync.Mutex
-	m  map[string]*session
+	idle, maxAge time.Duration // a session unused for idle, or older than maxAge, is over
+	mu           sync.Mutex
+	m            map[string]*session
 }
 
-func newSessions() *sessions { return &sessions{m: map[string]*session{}} }
+func newSessions(idle, maxAge time.Duration) *sessions {
+	return &sessions{idle: idle, maxAge: maxAge, m: map[string]*session{}}
+}
 
 // randomToken is 32 random bytes, URL-safe: 43 characters.
 func randomToken() string {
@@ -46,14 +49,14 @@ func (ss *sessions) create(user string, now time.Time, addr string) (string, *se
 	ss.mu.Lock()
 	defer ss.mu.Unlock()
 	if len(ss.m) > 1024 {
-		ss.prune(now, 30*time.Minute, 8*time.Hour)
+		ss.prune(now)
 	}
 	ss.m[hashID(id)] = s
 	return id, s
 }
 
 // get returns the live session of a cookie and notes its use; an expired one is removed.
-func (ss *sessions) get(id string, now time.Time, idle, maxAge time.Duration) *session {
+func (ss *sessions) get(id string, now time.Time) *session {
 	k := hashID(id)
 	ss.mu.Lock()
 	defer ss.mu.Unlock()
@@ -61,20 +64,22 @@ func (ss *sessions) get(id string, now time.Time, idle, maxAge time.Duration) *s
 	if s == nil {
 		return nil
 	}
-	if now.Sub(s.seen) > idle || now.Sub(s.issued) > maxAge {
+	if ss.over(s, now) {
 		delete(ss.m, k)
 		return nil
 	}
 	s.seen = now
-	if len(ss.m) > 1024 {
-		ss.prune(now, idle, maxAge)
-	}
 	return s
 }
 
-func (ss *sessions) prune(now time.Time, idle, maxAge time.Duration) {
+func (ss *sessions) over(s *session, now time.Time) bool {
+	return now.Sub(s.seen) > ss.idle || now.Sub(s.issued) > ss.maxAge
+}
+
+// prune forgets the sessions that are over, so logins never followed by a request do not pile up.
+func (ss *sessions) prune(now time.Time) {
 	for k, s := range ss.m {
-		if now.Sub(s.seen) > idle || now.Sub(s.issued) > maxAge {
+		if ss.over(s, now) {
 			delete(ss.m, k)
 		}
 	}
@@ -84,10 +89,4 @@ func (ss *sessions) drop(id string) {
 	ss.mu.Lock()
 	defer ss.mu.Unlock()
 	delete(ss.m, hashID(id))
-}
-
-func (ss *sessions) count() int {
-	ss.mu.Lock()
-	defer ss.mu.Unlock()
-	return len(ss.m)
 }

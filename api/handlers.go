@@ -140,18 +140,6 @@ func writeJSON(c *gin.Context, b []byte) {
 	c.Data(http.StatusOK, "application/json; charset=utf-8", b)
 }
 
-// statuses maps each error code to its HTTP status, in one place.
-var statuses = map[string]int{
-	minsheng.EINVALID:      http.StatusBadRequest,
-	minsheng.ENOTFOUND:     http.StatusNotFound,
-	minsheng.ECONFLICT:     http.StatusConflict,
-	minsheng.EUNAUTHORIZED: http.StatusUnauthorized,
-	minsheng.EFORBIDDEN:    http.StatusForbidden,
-	minsheng.ETOOLARGE:     http.StatusRequestEntityTooLarge,
-	minsheng.EINTERNAL:     http.StatusInternalServerError,
-	minsheng.EUNAVAILABLE:  http.StatusServiceUnavailable,
-}
-
 // writeError answers {"error": {"code", "message"}} with the status of the error's code. An
 // error that is not a *minsheng.Error is ours: logged by the caller's logger, shown generically.
 func writeError(c *gin.Context, err error) { WriteError(c, err) }
@@ -159,16 +147,11 @@ func writeError(c *gin.Context, err error) { WriteError(c, err) }
 // WriteError is writeError for the other packages that answer JSON under /api/ (uploads,
 // notes, the access guard), so every error has one shape and one status per code.
 func WriteError(c *gin.Context, err error) {
-	code := minsheng.ErrorCode(err)
-	status, ok := statuses[code]
-	if !ok {
-		status = http.StatusInternalServerError
-	}
 	var me *minsheng.Error
 	if !errors.As(err, &me) {
 		c.Error(err) //nolint:errcheck // recorded for the log, not shown
 	}
-	writeStatus(c, status, code, minsheng.ErrorMessage(err))
+	writeStatus(c, minsheng.HTTPStatus(err), minsheng.ErrorCode(err), minsheng.ErrorMessage(err))
 }
 
 func writeStatus(c *gin.Context, status int, code, message string) {

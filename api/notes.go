@@ -31,7 +31,7 @@ const maxNoteBody = 64 << 10
 // in case the route is ever mounted outside the guard.
 func (s *Server) listNotes(c *gin.Context) {
 	if access.PrincipalOf(c) == nil {
-		writeError(c, minsheng.Errorf(minsheng.EUNAUTHORIZED, "请先登录", "log in first"))
+		writeError(c, access.ErrLogin)
 		return
 	}
 	st := s.cfg.Notes
@@ -74,7 +74,7 @@ func (s *Server) listNotes(c *gin.Context) {
 func (s *Server) addNote(c *gin.Context) {
 	p := access.PrincipalOf(c)
 	if p == nil {
-		writeError(c, minsheng.Errorf(minsheng.EUNAUTHORIZED, "请先登录", "log in first"))
+		writeError(c, access.ErrLogin)
 		return
 	}
 	st := s.cfg.Notes

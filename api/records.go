@@ -41,7 +41,7 @@ var (
 func allowRoles(c *gin.Context, deny error, roles ...string) *account.Principal {
 	p := access.PrincipalOf(c)
 	if p == nil {
-		writeError(c, minsheng.Errorf(minsheng.EUNAUTHORIZED, "请先登录", "please log in first"))
+		writeError(c, access.ErrLogin)
 		return nil
 	}
 	if !slices.Contains(roles, p.Role) {

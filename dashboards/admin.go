@@ -11,6 +11,7 @@ import (
 	"github.com/minsheng/minsheng"
 	"github.com/minsheng/minsheng/access"
 	"github.com/minsheng/minsheng/account"
+	"github.com/minsheng/minsheng/api"
 	"github.com/minsheng/minsheng/audit"
 )
 
@@ -88,11 +89,7 @@ func (d *Dashboards) adminAccountOp(c *gin.Context) {
 		err = aerr
 	}
 	if err != nil {
-		status := http.StatusBadRequest
-		if minsheng.ErrorCode(err) == minsheng.ENOTFOUND {
-			status = http.StatusNotFound
-		}
-		d.renderAccounts(c, status, minsheng.ErrorMessage(err))
+		d.renderAccounts(c, minsheng.HTTPStatus(err), minsheng.ErrorMessage(err))
 		return
 	}
 	c.Redirect(http.StatusSeeOther, "/admin/accounts")
@@ -182,7 +179,7 @@ func (d *Dashboards) adminAuditCSV(c *gin.Context) {
 func (d *Dashboards) auditJSON(c *gin.Context) {
 	entries, _, err := d.readAudit(c)
 	if err != nil {
-		c.JSON(http.StatusBadRequest, gin.H{"error": gin.H{"code": minsheng.ErrorCode(err), "message": minsheng.ErrorMessage(err)}})
+		api.WriteError(c, err)
 		return
 	}
 	if entries == nil {

@@ -224,21 +224,7 @@ func enrollmentChart(e *indicators.Enrollment) Chart {
 		v.ItemStyle = &opts.ItemStyle{Color: color}
 		data = append(data, v)
 	}
-	height := 60 + 22*len(names)
-	bar := charts.NewBar()
-	bar.SetGlobalOptions(append(baseOpts(height),
-		charts.WithLegendOpts(opts.Legend{Show: opts.Bool(false)}),
-		charts.WithXAxisOpts(opts.XAxis{Type: "value", Name: "%", Min: math.Floor(math.Min(low, e.Target*100) - 1), Max: 100}),
-		charts.WithYAxisOpts(opts.YAxis{Type: "category", Inverse: opts.Bool(true), AxisLabel: &opts.AxisLabel{Interval: "0"}}),
-	)...)
-	bar.XYReversal()
-	bar.SetXAxis(names).AddSeries("参保率", data,
-		charts.WithLabelOpts(opts.Label{Show: opts.Bool(true), Position: "right", Formatter: "{c}%"}),
-		charts.WithMarkLineNameXAxisItemOpts(opts.MarkLineNameXAxisItem{Name: "目标", XAxis: e.Target * 100}),
-		charts.WithMarkLineStyleOpts(opts.MarkLineStyle{Symbol: []string{"none", "none"},
-			LineStyle: &opts.LineStyle{Color: "#c62828", Type: "dashed", Width: 2},
-			Label:     &opts.Label{Show: opts.Bool(true), Formatter: "目标 {c}%"}}))
-	return snippet("chart-enrollment", "分乡镇参保率", height, bar)
+	return rateBars("chart-enrollment", "分乡镇参保率", "参保率", names, data, low, e.Target, 22)
 }
 
 // claimsGroupChart: 医疗救助 ratio compliance (19b) by 人员类别, one bar per group with claims,
@@ -264,21 +250,27 @@ func claimsGroupChart(e *indicators.Enrollment) *Chart {
 	if len(data) == 0 {
 		return nil
 	}
-	height := 60 + 30*len(names)
+	ch := rateBars("chart-claims-group", "医疗救助报销比例达标率(按人员类别)", "达标率", names, data, low, e.ClaimsTarget, 30)
+	return &ch
+}
+
+// rateBars draws rates in percent as horizontal bars, one row of rowHeight px per name, against
+// the target's dashed mark line; the axis starts just under the lowest bar or the target.
+func rateBars(id, title, series string, names []string, data []opts.BarData, low, target float64, rowHeight int) Chart {
+	height := 60 + rowHeight*len(names)
 	bar := charts.NewBar()
 	bar.SetGlobalOptions(append(baseOpts(height),
 		charts.WithLegendOpts(opts.Legend{Show: opts.Bool(false)}),
 		charts.WithXAxisOpts(opts.XAxis{Type: "value", Name: "%",
-			Min: math.Max(0, math.Floor(math.Min(low, e.ClaimsTarget*100)-1)), Max: 100}),
+			Min: math.Max(0, math.Floor(math.Min(low, target*100)-1)), Max: 100}),
 		charts.WithYAxisOpts(opts.YAxis{Type: "category", Inverse: opts.Bool(true), AxisLabel: &opts.AxisLabel{Interval: "0"}}),
 	)...)
 	bar.XYReversal()
-	bar.SetXAxis(names).AddSeries("达标率", data,
+	bar.SetXAxis(names).AddSeries(series, data,
 		charts.WithLabelOpts(opts.Label{Show: opts.Bool(true), Position: "right", Formatter: "{c}%"}),
-		charts.WithMarkLineNameXAxisItemOpts(opts.MarkLineNameXAxisItem{Name: "目标", XAxis: e.ClaimsTarget * 100}),
+		charts.WithMarkLineNameXAxisItemOpts(opts.MarkLineNameXAxisItem{Name: "目标", XAxis: target * 100}),
 		charts.WithMarkLineStyleOpts(opts.MarkLineStyle{Symbol: []string{"none", "none"},
 			LineStyle: &opts.LineStyle{Color: "#c62828", Type: "dashed", Width: 2},
 			Label:     &opts.Label{Show: opts.Bool(true), Formatter: "目标 {c}%"}}))
-	ch := snippet("chart-claims-group", "医疗救助报销比例达标率(按人员类别)", height, bar)
-	return &ch
+	return snippet(id, title, height, bar)
 }

@@ -223,7 +223,11 @@ func (d *Dashboards) overview(c *gin.Context) {
 		d.latestProgress(c, year, t.Targets, d.inBulletin(year))})
 }
 
-func (d *Dashboards) target(c *gin.Context) {
+func (d *Dashboards) target(c *gin.Context) { d.targetPage(c, http.StatusOK) }
+
+// targetPage renders an item's page with status: 200, or a refused note's status when the page
+// comes back with the note form's error.
+func (d *Dashboards) targetPage(c *gin.Context, status int) {
 	snap, year, asOf, query, err := d.request(c)
 	if err != nil {
 		d.fail(c, err)
@@ -256,7 +260,7 @@ func (d *Dashboards) target(c *gin.Context) {
 		ch := categoryChart(det)
 		data.Category = &ch
 	}
-	d.render(c, "target", data)
+	d.renderStatus(c, status, "target", data)
 }
 
 // SourceFiles is a source of a lead unit with the last file it sent.
@@ -425,23 +429,7 @@ func securityHeaders(c *gin.Context) {
 }
 
 func (d *Dashboards) fail(c *gin.Context, err error) {
-	status := http.StatusInternalServerError
-	switch minsheng.ErrorCode(err) {
-	case minsheng.EINVALID:
-		status = http.StatusBadRequest
-	case minsheng.ENOTFOUND:
-		status = http.StatusNotFound
-	case minsheng.EUNAVAILABLE:
-		status = http.StatusServiceUnavailable
-	case minsheng.EUNAUTHORIZED:
-		status = http.StatusUnauthorized
-	case minsheng.EFORBIDDEN:
-		status = http.StatusForbidden
-	case minsheng.ETOOLARGE:
-		status = http.StatusRequestEntityTooLarge
-	case minsheng.ECONFLICT:
-		status = http.StatusConflict
-	}
+	status := minsheng.HTTPStatus(err)
 	var me *minsheng.Error
 	if !errors.As(err, &me) {
 		c.Error(err) //nolint:errcheck // logged by the server's middleware

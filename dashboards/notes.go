@@ -155,37 +155,7 @@ func (d *Dashboards) addNote(c *gin.Context) {
 		c.Error(err) //nolint:errcheck // ours: logged, shown generically
 	}
 	c.Set(submittedKey, &submitted{form: form, err: minsheng.ErrorMessage(err)})
-	// the item page renders with 200; the refusal's status goes out instead
-	c.Writer = &statusWriter{ResponseWriter: c.Writer, status: formStatus(err)}
-	d.target(c)
-}
-
-// formStatus is the HTTP status of a refused note, as the API answers it.
-func formStatus(err error) int {
-	switch minsheng.ErrorCode(err) {
-	case minsheng.EINVALID:
-		return http.StatusBadRequest
-	case minsheng.EUNAUTHORIZED:
-		return http.StatusUnauthorized
-	case minsheng.EFORBIDDEN:
-		return http.StatusForbidden
-	case minsheng.ECONFLICT:
-		return http.StatusConflict
-	}
-	return http.StatusInternalServerError
-}
-
-// statusWriter sends status in place of a success status the page's renderer sets.
-type statusWriter struct {
-	gin.ResponseWriter
-	status int
-}
-
-func (w *statusWriter) WriteHeader(code int) {
-	if code == http.StatusOK {
-		code = w.status
-	}
-	w.ResponseWriter.WriteHeader(code)
+	d.targetPage(c, minsheng.HTTPStatus(err))
 }
 
 // noteLabel is a note's kind as a person reads it: 进展, or the milestone's stage.

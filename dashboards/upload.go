@@ -49,7 +49,7 @@ func (d *Dashboards) uploadForm(c *gin.Context) {
 func (d *Dashboards) uploadPost(c *gin.Context) {
 	rep, err := d.cfg.Uploads.Receive(c)
 	if err != nil {
-		d.uploadPage(c, uploadStatus(err), nil, err)
+		d.uploadPage(c, minsheng.HTTPStatus(err), nil, err)
 		return
 	}
 	d.uploadPage(c, http.StatusOK, rep, nil)
@@ -58,7 +58,7 @@ func (d *Dashboards) uploadPost(c *gin.Context) {
 func (d *Dashboards) uploadPage(c *gin.Context, status int, rep *lake.Report, upErr error) {
 	p := access.PrincipalOf(c)
 	if p == nil {
-		d.fail(c, minsheng.Errorf(minsheng.EUNAUTHORIZED, "请先登录", "log in first"))
+		d.fail(c, access.ErrLogin)
 		return
 	}
 	sources := d.cfg.Uploads.Sources(p)
@@ -95,21 +95,4 @@ func (d *Dashboards) leadUnits() []string {
 		}
 	}
 	return out
-}
-
-// uploadStatus is the HTTP status of a refused upload, as the API answers it.
-func uploadStatus(err error) int {
-	switch minsheng.ErrorCode(err) {
-	case minsheng.EINVALID:
-		return http.StatusBadRequest
-	case minsheng.EUNAUTHORIZED:
-		return http.StatusUnauthorized
-	case minsheng.EFORBIDDEN:
-		return http.StatusForbidden
-	case minsheng.ETOOLARGE:
-		return http.StatusRequestEntityTooLarge
-	case minsheng.ECONFLICT:
-		return http.StatusConflict
-	}
-	return http.StatusInternalServerError
 }

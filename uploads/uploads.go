@@ -173,8 +173,7 @@ func (s *Service) Receive(c *gin.Context) (rep *lake.Report, err error) {
 	p := access.PrincipalOf(c)
 	if p == nil {
 		// the guard answers anonymous callers before this; reaching here is a wiring mistake
-		return nil, minsheng.Errorf(minsheng.EUNAUTHORIZED, "请先登录,或在 Authorization 头中提供有效的 API 令牌",
-			"log in, or send a valid API token in the Authorization header")
+		return nil, access.ErrLogin
 	}
 	u := &upload{}
 	defer func() { s.record(c, p, u, rep, err) }()

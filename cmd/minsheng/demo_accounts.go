@@ -25,7 +25,7 @@ var demoAccounts = []account.NewUser{
 	{Name: "admin", Role: account.RoleAdmin, Display: "系统管理员(演示)"},
 }
 
-// DemoAccountsFile is where the demo passwords are written, readable by the owner only.
+// demoAccountsFile is where the demo passwords are written, readable by the owner only.
 const demoAccountsFile = "demo-accounts.txt"
 
 // runDemoAccounts makes the demo accounts once, prints them and writes them to
