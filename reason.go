@@ -28,6 +28,8 @@ var (
 // Cell flags: the row lands, the cell is kept as text, and the flag is counted in the report.
 var (
 	ReasonFormulaText = Reason{"formula_text", "单元格以公式字符开头,按文本保存,导出时转义", "the cell starts like a formula; kept as text and escaped on export"}
+	ReasonStrayQuote  = Reason{"stray_quote", "该行有一个没有闭合的引号(\"),已按原样读取,其后各行照常读取;请核对该行", "a quote (\") on this line never closes; the line was read as typed and the lines after it as rows; check the line"}
+	ReasonIDInText    = Reason{"id_in_text", "文本中含有身份证号,已遮盖后保存;请勿在备注等文本栏填写身份证号", "the text holds an ID number; it was masked before landing; do not type ID numbers into free-text columns"}
 )
 
 // ReasonDateFuture: a record dated after the day it was ingested cannot be true yet.
@@ -38,6 +40,7 @@ var reasons = []Reason{
 	ReasonRequired, ReasonIDInvalid, ReasonCertInvalid, ReasonCertMismatch, ReasonTownshipUnknown,
 	ReasonVillageUnknown, ReasonEnumInvalid, ReasonDateInvalid, ReasonMonthInvalid, ReasonYearInvalid,
 	ReasonMoneyInvalid, ReasonMoneyNegative, ReasonBirthAfterDate, ReasonFormulaText, ReasonDateFuture,
+	ReasonStrayQuote, ReasonIDInText,
 }
 
 // ReasonByCode returns the reason with the given code (as ingest reports count them).

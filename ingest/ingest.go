@@ -12,6 +12,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"hash"
@@ -47,6 +48,7 @@ type Config struct {
 type Ingester struct {
 	cfg    Config
 	layout lake.Layout
+	rules  string // the fingerprint of the registry and the county profile files are read by
 }
 
 // New checks the configuration and prepares the data folder.
@@ -88,7 +90,32 @@ func New(cfg Config) (*Ingester, error) {
 		}
 		cfg.Key = k
 	}
-	return &Ingester{cfg: cfg, layout: l}, nil
+	rules, err := fingerprint(cfg.Registry, cfg.County)
+	if err != nil {
+		return nil, err
+	}
+	return &Ingester{cfg: cfg, layout: l, rules: rules}, nil
+}
+
+// fingerprint names the rules a file is read by: a file refused under them is tried again from
+// the inbox once they change (a column alias added, a village added to the profile).
+func fingerprint(reg *minsheng.Registry, county *minsheng.County) (string, error) {
+	h := sha256.New()
+	for _, v := range []any{reg, county} {
+		b, err := json.Marshal(v)
+		if err != nil {
+			return "", fmt.Errorf("ingest: rules: %w", err)
+		}
+		h.Write(b)
+	}
+	return hex.EncodeToString(h.Sum(nil))[:16], nil
+}
+
+func (in *Ingester) sourceTitle(code string) string {
+	if s, ok := in.cfg.Registry.Source(code); ok {
+		return s.Title
+	}
+	return code
 }
 
 // Summary is what one run did.
@@ -116,8 +143,9 @@ func (in *Ingester) Run(ctx context.Context) (*Summary, error) {
 	sum.Unknown = unknown
 	var todo []inboxFile
 	for _, f := range files {
-		if e, ok := st.byPath[in.rel(f.path)]; ok && e.Size == f.size && e.ModTime.Equal(f.mod) {
-			sum.Skipped++
+		if e, ok := st.byPath[in.rel(f.path)]; ok && e.Size == f.size && e.ModTime.Equal(f.mod) &&
+			(e.Status != lake.StatusRejected || e.Rules == in.rules) {
+			sum.Skipped++ // a refused file is tried again once the registry or the county changed
 			continue
 		}
 		todo = append(todo, f)
@@ -197,24 +225,43 @@ func (in *Ingester) begin(wait bool) (*state, func(), error) {
 // state is the manifest as the run goes, shared by the files being ingested at once.
 type state struct {
 	mu       sync.Mutex
-	bySHA    map[string]lake.Entry // committed: landed or rejected
+	bySHA    map[string]lake.Entry // landed: only these bytes are duplicates when sent again
 	byPath   map[string]lake.Entry
-	inflight map[string]string // SHA-256 -> the name of the file being ingested with those bytes
+	inflight map[string]chan struct{} // SHA-256 -> closed when the file being ingested with those bytes is committed
 }
 
 // claim decides whether these bytes are new: the first file to claim a SHA-256 ingests it; any
-// other, committed before or in flight now, is a duplicate of it.
-func (st *state) claim(sha, name string) (prevName string, prevAt time.Time, dup bool) {
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	if e, ok := st.bySHA[sha]; ok {
-		return e.FileName, e.IngestedAt, true
+// other is a duplicate of it once it has landed. A file refused whole is no original: the same
+// bytes sent again, to the right source or after a registry fix, are ingested, so a file with the
+// same bytes in flight is waited for, not taken for a duplicate of a file that may be refused.
+func (st *state) claim(ctx context.Context, sha string) (prev lake.Entry, dup bool, err error) {
+	for {
+		st.mu.Lock()
+		if e, ok := st.bySHA[sha]; ok {
+			st.mu.Unlock()
+			return e, true, nil
+		}
+		wait, busy := st.inflight[sha]
+		if !busy {
+			st.inflight[sha] = make(chan struct{})
+			st.mu.Unlock()
+			return lake.Entry{}, false, nil
+		}
+		st.mu.Unlock()
+		select {
+		case <-wait:
+		case <-ctx.Done():
+			return lake.Entry{}, false, ctx.Err()
+		}
 	}
-	if n, ok := st.inflight[sha]; ok {
-		return n, time.Time{}, true
+}
+
+// release ends a claim; the caller holds st.mu.
+func (st *state) release(sha string) {
+	if ch, ok := st.inflight[sha]; ok {
+		close(ch)
+		delete(st.inflight, sha)
 	}
-	st.inflight[sha] = name
-	return "", time.Time{}, false
 }
 
 // recover reads the manifest and removes what a crashed run left: temporary files, and Parquet
@@ -224,10 +271,10 @@ func (in *Ingester) recover() (*state, error) {
 	if err != nil {
 		return nil, err
 	}
-	st := &state{bySHA: map[string]lake.Entry{}, byPath: map[string]lake.Entry{}, inflight: map[string]string{}}
+	st := &state{bySHA: map[string]lake.Entry{}, byPath: map[string]lake.Entry{}, inflight: map[string]chan struct{}{}}
 	keep := map[string]bool{}
 	for _, e := range entries {
-		if e.Status != lake.StatusDuplicate {
+		if e.Status == lake.StatusLanded {
 			st.bySHA[e.SHA256] = e
 		}
 		if e.InboxPath != "" {
@@ -345,12 +392,15 @@ func (in *Ingester) ingest(ctx context.Context, st *state, source, path, name, i
 		st.mu.Lock()
 		defer st.mu.Unlock()
 		if rep.Status != lake.StatusDuplicate {
-			delete(st.inflight, sha)
+			defer st.release(sha) // after bySHA is set: a waiting file sees a landed one as its original
+		}
+		if rep.Status == lake.StatusRejected {
+			rep.Rules = in.rules
 		}
 		if err := in.commit(rep); err != nil {
 			return nil, err
 		}
-		if rep.Status != lake.StatusDuplicate {
+		if rep.Status == lake.StatusLanded {
 			st.bySHA[sha] = rep.Entry
 		}
 		if inboxRel != "" {
@@ -358,22 +408,21 @@ func (in *Ingester) ingest(ctx context.Context, st *state, source, path, name, i
 		}
 		return rep, nil
 	}
-	if prevName, prevAt, dup := st.claim(sha, name); dup {
+	prev, dup, err := st.claim(ctx, sha)
+	if err != nil {
+		return nil, err
+	}
+	if dup {
 		rep.Status = lake.StatusDuplicate
-		when := "本次"
-		whenEn := "in this run"
-		if !prevAt.IsZero() {
-			when = prevAt.In(in.cfg.Location).Format("2006-01-02 15:04")
-			whenEn = "on " + when
-		}
-		rep.MessageZh = fmt.Sprintf("该文件已于%s导入(%s),未重复导入", when, prevName)
-		rep.MessageEn = fmt.Sprintf("this file was already ingested %s (%s) and is not ingested again", whenEn, prevName)
+		when := prev.IngestedAt.In(in.cfg.Location).Format("2006-01-02 15:04")
+		rep.MessageZh = fmt.Sprintf("该文件已于%s导入(%s,%s),未重复导入", when, prev.FileName, in.sourceTitle(prev.Source))
+		rep.MessageEn = fmt.Sprintf("this file was already ingested on %s (%s, source %s) and is not ingested again", when, prev.FileName, prev.Source)
 		return finish()
 	}
 	err = in.load(ctx, src, path, name, validUTF8, now, rep)
 	if err != nil && minsheng.ErrorCode(err) == minsheng.EINTERNAL {
 		st.mu.Lock()
-		delete(st.inflight, sha) // not committed: a later run ingests it again
+		st.release(sha) // not committed: a later run ingests it again
 		st.mu.Unlock()
 	}
 	var me *minsheng.Error

@@ -81,6 +81,7 @@ func (in *Ingester) load(ctx context.Context, src *minsheng.Source, path, name s
 	var pos []int
 	var best []int
 	bestFound := -1
+	titles := 0
 	for t.Next() {
 		p, found := m.match(t.Row())
 		if len(m.missingRequired(p)) == 0 {
@@ -88,6 +89,7 @@ func (in *Ingester) load(ctx context.Context, src *minsheng.Source, path, name s
 			rep.HeaderRow = t.RowNum()
 			break
 		}
+		titles++
 		if found > bestFound {
 			best, bestFound = p, found
 		}
@@ -335,6 +337,9 @@ func (in *Ingester) load(ctx context.Context, src *minsheng.Source, path, name s
 	if err := <-readErr; err != nil {
 		return err
 	}
+	if err := account(t, rep, titles); err != nil {
+		return err
+	}
 	if landed {
 		if rep.LakeFile, err = lw.commit(writer, in.rel); err != nil {
 			return err
@@ -343,6 +348,30 @@ func (in *Ingester) load(ctx context.Context, src *minsheng.Source, path, name s
 	if qwriter != nil {
 		if rep.QuarantineFile, err = qw.commit(qwriter, in.rel); err != nil {
 			return err
+		}
+	}
+	return nil
+}
+
+// account checks that every line of the file is in the report, once the table is read to its
+// end: rows + header + title rows + footer and blank rows + empty lines + lines continuing a
+// quoted cell = the lines of the file. A file that does not add up is refused whole, loudly:
+// a row lost without a word is the one failure ingest must never have.
+func account(t table, rep *lake.Report, titles int) error {
+	records, blank, continued, physical := t.Account()
+	rep.TitleRows, rep.BlankLines, rep.ContinuedLines, rep.Lines = titles, blank, continued, physical
+	if titles+1+rep.Rows+rep.Skipped != records || records+blank+continued != physical {
+		return minsheng.Errorf(minsheng.EINVALID,
+			"读取核对不符:文件共 %d 行,读到 %d 行(表头前 %d 行、表头 1 行、数据 %d 行、合计或空行 %d 行、空行 %d、单元格内换行 %d);为免漏行,整个文件未导入,请把文件交给系统管理员",
+			"line accounting failed: the file has %d lines, %d were read (%d title, 1 header, %d data, %d footer or blank rows, %d empty lines, %d inside cells); nothing of it was ingested, so that no row is lost; give the file to the administrator",
+			physical, records+blank+continued, titles, rep.Rows, rep.Skipped, blank, continued)
+	}
+	for _, n := range t.Strays() {
+		rep.Flags[minsheng.ReasonStrayQuote.Code]++
+		rep.Flagged++
+		if len(rep.FirstFlagged) < firstRejected {
+			r := minsheng.ReasonStrayQuote
+			rep.FirstFlagged = append(rep.FirstFlagged, lake.Rejection{Row: n, Code: r.Code, Zh: r.Zh, En: r.En})
 		}
 	}
 	return nil

@@ -1,7 +1,6 @@
 package ingest
 
 import (
-	"archive/zip"
 	"bufio"
 	"bytes"
 	"encoding/csv"
@@ -11,7 +10,6 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/xuri/excelize/v2"
 	"golang.org/x/text/encoding/simplifiedchinese"
 	"golang.org/x/text/encoding/unicode"
 	"golang.org/x/text/transform"
@@ -26,15 +24,12 @@ type table interface {
 	RowNum() int
 	Err() error
 	Close() error
+	// Account is what the file held once read to its end: records returned, empty lines
+	// skipped, lines that continued a quoted cell, and the lines (or sheet rows) in the file
+	// counted apart from the parse; records + blank + continued == physical, or a line was lost.
+	Account() (records, blank, continued, physical int)
+	Strays() []int // lines whose opening quote was read as text
 }
-
-// Limits on what a file may unpack to. A real ledger compresses 5 to 20 times; a zip bomb a
-// thousand times or more.
-const (
-	maxUnzipped   = 2 << 30  // the whole xlsx, unpacked
-	maxZipRatio   = 200      // unpacked / packed, past a small floor
-	zipRatioFloor = 64 << 20 // below this much unpacked, any ratio is harmless
-)
 
 // fileInfo is what ingest learnt of a file while archiving it.
 type fileInfo struct {
@@ -96,10 +91,20 @@ func openTable(path string, info fileInfo, sheet string) (table, error) {
 // csvTable reads CSV or tab-separated text in any of the encodings sniff names. A line without a
 // quote is split on the delimiter here, which is all encoding/csv would do with it; a line with a
 // quote (which may open a field running over several lines) is read by encoding/csv.
+//
+// A quote that opens a field and does not close on its line is how a clerk types a name
+// ("王伟), more often than a cell with a line break in it; encoding/csv would read every line
+// after it, up to the next stray quote or the end of the file, as that one cell. So before a line
+// with an unclosed quote goes to encoding/csv, the lines the field would run over are looked at:
+// when the field never closes, or runs over a line that holds as many fields as the line it
+// opens on (a row, not the rest of a cell), the quote is taken as literal text and the line is
+// read on its own (counted in strays). Every line read is counted, by the parser and apart from
+// it by the bytes themselves (see Account).
 type csvTable struct {
 	f        *os.File
 	br       *bufio.Reader
 	r        *csv.Reader
+	nl       *lineCounter
 	comma    byte
 	row      []string
 	split    []string // the fields of a line split here, reused
@@ -107,6 +112,10 @@ type csvTable struct {
 	err      error
 	lines    int // lines read so far, by either
 	csvLines int // lines encoding/csv has read so far (its own line numbers count these)
+	records  int
+	width    int   // the most fields of a record so far
+	blank    int   // empty lines skipped
+	strays   []int // lines whose opening quote was read as text
 }
 
 const csvBufferSize = 256 << 10
@@ -132,17 +141,46 @@ func openCSV(path, enc string) (table, error) {
 	return t, nil
 }
 
+// lineCounter counts the lines of the decoded text as it passes, apart from any parsing.
+type lineCounter struct {
+	r        io.Reader
+	newlines int
+	last     byte
+	eof      bool
+}
+
+func (c *lineCounter) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	if n > 0 {
+		c.newlines += bytes.Count(p[:n], []byte{'\n'})
+		c.last = p[n-1]
+	}
+	if err == io.EOF {
+		c.eof = true
+	}
+	return n, err
+}
+
+// lines is the number of lines in the text: a last line without a newline counts.
+func (c *lineCounter) lines() int {
+	if c.last != 0 && c.last != '\n' {
+		return c.newlines + 1
+	}
+	return c.newlines
+}
+
 func newCSVTable(text io.Reader, size int) *csvTable {
+	nl := &lineCounter{r: text}
 	// At least 4096 bytes: a smaller bufio.Reader would be wrapped by encoding/csv in a buffer of
 	// its own, which would read ahead of the lines split here.
-	br := bufio.NewReaderSize(text, max(size, 4096))
+	br := bufio.NewReaderSize(nl, max(size, 4096))
 	head, _ := br.Peek(64 << 10)
 	r := csv.NewReader(br) // reads from br itself: a bufio.Reader this large is not wrapped again
 	r.Comma = delimiter(head)
 	r.FieldsPerRecord = -1 // title and footer rows have fewer cells
 	r.LazyQuotes = true
 	r.ReuseRecord = true
-	return &csvTable{br: br, r: r, comma: byte(r.Comma)}
+	return &csvTable{br: br, r: r, nl: nl, comma: byte(r.Comma)}
 }
 
 // delimiter picks tab or comma by which the opening lines hold more of, outside quotes: Excel
@@ -175,32 +213,45 @@ func (t *csvTable) Next() bool {
 	}
 	for {
 		line, ok := t.peekLine()
-		if !ok || bytes.IndexByte(line, '"') >= 0 {
+		if !ok {
 			break
 		}
-		t.lines++
-		body := line[:len(line)-1] // as encoding/csv reads a line: "\r\n" ends it as "\n" does
-		if n := len(body); n > 0 && body[n-1] == '\r' {
-			body = body[:n-1]
+		quoted := bytes.IndexByte(line, '"') >= 0
+		if quoted {
+			if !t.stray(line) {
+				break // quotes encoding/csv reads as the writer meant them
+			}
+			line, _ = t.peekLine() // stray looked ahead: the buffer may have moved
 		}
-		if len(line) == 1 || len(line) == 2 && line[0] == '\r' { // an empty line: skipped
+		t.lines++
+		// as encoding/csv reads a line: "\r\n" ends it as "\n" does, and a last line's "\r" goes
+		body := trimEOL(line)
+		if len(body) == 0 { // an empty line: skipped
 			t.br.Discard(len(line))
+			t.blank++
 			continue
 		}
 		rec := string(body) // one string, the fields slices of it, as encoding/csv does
-		t.split = t.split[:0]
-		for {
-			i := strings.IndexByte(rec, t.comma)
-			if i < 0 {
-				t.split = append(t.split, rec)
-				break
+		if quoted {
+			t.row = literalFields(rec, t.comma, t.split[:0])
+			t.strays = append(t.strays, t.lines)
+		} else {
+			t.split = t.split[:0]
+			for {
+				i := strings.IndexByte(rec, t.comma)
+				if i < 0 {
+					t.split = append(t.split, rec)
+					break
+				}
+				t.split = append(t.split, rec[:i])
+				rec = rec[i+1:]
 			}
-			t.split = append(t.split, rec[:i])
-			rec = rec[i+1:]
+			t.row = t.split
 		}
-		t.row = t.split
 		t.br.Discard(len(line))
 		t.num = t.lines
+		t.records++
+		t.width = max(t.width, len(t.row))
 		return true
 	}
 	rec, err := t.r.Read()
@@ -219,8 +270,168 @@ func (t *csvTable) Next() bool {
 	t.num = t.lines + start - t.csvLines
 	t.lines += end - t.csvLines
 	t.csvLines = end
+	if _, err := t.br.Peek(1); err == io.EOF && t.lines > t.nl.lines() {
+		// A quote left open to the end: encoding/csv took the last newline into the cell.
+		t.lines--
+	}
 	t.row = rec
+	// A line longer than the buffer, which stray could not look past: a cell that holds rows is
+	// refused, never read as one cell.
+	if end > start {
+		for _, f := range rec {
+			pieces := strings.Split(strings.TrimSuffix(f, "\n"), "\n")
+			for _, p := range pieces[1:] {
+				if len(literalFields(p, t.comma, nil)) >= max(2, t.width) {
+					t.err = errFile("CSV 第 %d 行的引号没有闭合,其后的行会被读成一个单元格;请删去该行多余的引号(\")后重新上传",
+						"CSV line %d opens a quote that never closes, so the lines after it would read as one cell; remove the stray quote (\") and upload again", t.num)
+					return false
+				}
+			}
+		}
+	}
+	t.records++
+	t.width = max(t.width, len(t.row))
 	return true
+}
+
+// Account counts the text's lines from its bytes, apart from the parse.
+func (t *csvTable) Account() (records, blank, continued, physical int) {
+	return t.records, t.blank, t.lines - t.records - t.blank, t.nl.lines()
+}
+
+func (t *csvTable) Strays() []int { return t.strays }
+
+// stray tells whether a line's quotes must be read as text: a field opens on it and never
+// closes, or the record it would make runs over a line shaped as a row of the file (as many
+// fields as the widest record so far: the header), or holds more fields than any record before.
+// A cell's own line break is kept: its later lines hold fewer fields than a row.
+func (t *csvTable) stray(line []byte) bool {
+	body := trimEOL(line)
+	fields, open := scanFields(body, t.comma, false)
+	if !open {
+		return false // every quoted field closes on the line
+	}
+	rowShaped := max(2, t.width)
+	if t.width == 0 {
+		rowShaped = max(2, len(literalFields(string(body), t.comma, nil)))
+	}
+	// The lines ahead, as far as the buffer holds them; a cell longer than the buffer (256 KB:
+	// Excel's own limit on a cell is 32 767 characters) is not a cell.
+	ahead, err := t.br.Peek(t.br.Size())
+	atEOF := err != nil
+	ahead = ahead[len(line):]
+	for len(ahead) > 0 {
+		i := bytes.IndexByte(ahead, '\n')
+		if i < 0 {
+			if !atEOF {
+				return true
+			}
+			i = len(ahead) - 1
+		}
+		next := trimEOL(ahead[:i+1])
+		ahead = ahead[i+1:]
+		n := len(literalFields(string(next), t.comma, nil))
+		rest, closed := closeQuote(next, t.comma)
+		if !closed {
+			if n >= rowShaped {
+				return true // a whole row inside one cell
+			}
+			continue
+		}
+		before := next[:len(next)-len(rest)]
+		if n >= rowShaped && (bytes.IndexByte(before, t.comma) >= 0 || len(next) > 0 && next[0] == '"') {
+			return true // the quote closes inside a row of its own
+		}
+		post, open := scanFields(rest, t.comma, true)
+		if fields += post; t.width > 0 && fields > t.width {
+			return true
+		}
+		if !open {
+			return false
+		}
+	}
+	return true // the field runs to the end of the file
+}
+
+func trimEOL(line []byte) []byte {
+	line = bytes.TrimSuffix(line, []byte{'\n'})
+	return bytes.TrimSuffix(line, []byte{'\r'})
+}
+
+// closeQuote finds where a quoted field that is open at the start of b closes, as encoding/csv
+// with LazyQuotes closes it (a quote followed by the delimiter or the line's end; "" is a quote),
+// and returns what follows the closing quote.
+func closeQuote(b []byte, comma byte) (rest []byte, closed bool) {
+	for {
+		i := bytes.IndexByte(b, '"')
+		if i < 0 {
+			return nil, false
+		}
+		b = b[i+1:]
+		switch {
+		case len(b) > 0 && b[0] == '"':
+			b = b[1:]
+		case len(b) == 0:
+			return b, true
+		case b[0] == comma:
+			return b, true
+		}
+	}
+}
+
+// scanFields walks a line's fields as encoding/csv would, from the start of a field (or, with
+// afterQuote, just after a closing quote); open reports a quoted field left open at its end.
+func scanFields(b []byte, comma byte, afterQuote bool) (fields int, open bool) {
+	if afterQuote {
+		if len(b) == 0 {
+			return 0, false
+		}
+		b = b[1:] // the delimiter after the closing quote
+	}
+	for {
+		fields++
+		if len(b) > 0 && b[0] == '"' {
+			rest, closed := closeQuote(b[1:], comma)
+			if !closed {
+				return fields, true
+			}
+			if len(rest) == 0 {
+				return fields, false
+			}
+			b = rest[1:]
+			continue
+		}
+		i := bytes.IndexByte(b, comma)
+		if i < 0 {
+			return fields, false
+		}
+		b = b[i+1:]
+	}
+}
+
+// literalFields splits one line into fields: a quoted field that closes on the line is unquoted
+// as encoding/csv unquotes it; one that does not is text up to the next delimiter, its quote
+// kept.
+func literalFields(rec string, comma byte, out []string) []string {
+	for {
+		if len(rec) > 0 && rec[0] == '"' {
+			if rest, closed := closeQuote([]byte(rec[1:]), comma); closed {
+				inner := rec[1 : len(rec)-len(rest)-1]
+				out = append(out, strings.ReplaceAll(inner, `""`, `"`))
+				if len(rest) == 0 {
+					return out
+				}
+				rec = rec[len(rec)-len(rest)+1:]
+				continue
+			}
+		}
+		i := strings.IndexByte(rec, comma)
+		if i < 0 {
+			return append(out, rec)
+		}
+		out = append(out, rec[:i])
+		rec = rec[i+1:]
+	}
 }
 
 // peekLine returns the next whole line, newline included, without consuming it; false when
@@ -238,6 +449,10 @@ func (t *csvTable) peekLine() ([]byte, bool) {
 			}
 		}
 		if _, err := t.br.Peek(n + 1); err != nil {
+			if err == io.EOF && n > 0 { // the last line, without a newline
+				buf, _ := t.br.Peek(n)
+				return buf, true
+			}
 			return nil, false
 		}
 	}
@@ -250,90 +465,6 @@ func (t *csvTable) Close() error {
 	if t.f == nil {
 		return nil
 	}
-	return t.f.Close()
-}
-
-// xlsxTable streams one sheet; a sheet never sits whole in memory, though excelize keeps the
-// shared-strings table (the distinct texts) in memory.
-type xlsxTable struct {
-	f    *excelize.File
-	rows *excelize.Rows
-	row  []string
-	num  int
-	err  error
-}
-
-func openXLSX(path, sheet string) (table, error) {
-	if err := checkZip(path); err != nil {
-		return nil, err
-	}
-	f, err := excelize.OpenFile(path, excelize.Options{
-		RawCellValue:      true, // dates as serials, numbers unformatted: we parse them ourselves
-		UnzipSizeLimit:    maxUnzipped,
-		UnzipXMLSizeLimit: 16 << 20,
-	})
-	if err != nil {
-		return nil, errFile("Excel 文件无法打开(可能已损坏或被截断):%v", "the Excel file cannot be opened (it may be damaged or truncated): %v", err)
-	}
-	if sheet == "" {
-		list := f.GetSheetList()
-		if len(list) == 0 {
-			f.Close()
-			return nil, errFile("Excel 文件中没有工作表", "the Excel file has no sheet")
-		}
-		sheet = list[0]
-	}
-	rows, err := f.Rows(sheet)
-	if err != nil {
-		f.Close()
-		return nil, errFile("无法读取工作表“%s”:%v", "cannot read sheet %q: %v", sheet, err)
-	}
-	return &xlsxTable{f: f, rows: rows}, nil
-}
-
-// checkZip refuses archives that would unpack to far more than any ledger: excelize's own limit
-// trusts the sizes the archive declares, and Go's zip reader enforces them while reading.
-func checkZip(path string) error {
-	z, err := zip.OpenReader(path)
-	if err != nil {
-		return errFile("Excel 文件已损坏或被截断,无法解压", "the Excel file is damaged or truncated and cannot be unpacked")
-	}
-	defer z.Close()
-	var packed, unpacked uint64
-	for _, f := range z.File {
-		packed += f.CompressedSize64
-		unpacked += f.UncompressedSize64
-	}
-	if unpacked > maxUnzipped || unpacked > zipRatioFloor && unpacked > maxZipRatio*max(packed, 1) {
-		return minsheng.Errorf(minsheng.ETOOLARGE,
-			"Excel 文件解压后过大(%d MB,压缩率异常),疑似压缩炸弹,已拒绝", "the Excel file unpacks to %d MB at an abnormal ratio (a zip bomb?) and was refused",
-			unpacked>>20)
-	}
-	return nil
-}
-
-func (t *xlsxTable) Next() bool {
-	if t.err != nil || !t.rows.Next() {
-		if t.err == nil && t.rows.Error() != nil {
-			t.err = errFile("工作表读取失败:%v", "reading the sheet failed: %v", t.rows.Error())
-		}
-		return false
-	}
-	t.num++
-	row, err := t.rows.Columns()
-	if err != nil {
-		t.err = errFile("工作表第 %d 行读取失败:%v", "reading row %d of the sheet failed: %v", t.num, err)
-		return false
-	}
-	t.row = row
-	return true
-}
-
-func (t *xlsxTable) Row() []string { return t.row }
-func (t *xlsxTable) RowNum() int   { return t.num }
-func (t *xlsxTable) Err() error    { return t.err }
-func (t *xlsxTable) Close() error {
-	t.rows.Close()
 	return t.f.Close()
 }
 

@@ -66,6 +66,7 @@ type Entry struct {
 	IngestDate     string    `json:"ingest_date"`
 	LakeFile       string    `json:"lake_file,omitempty"`
 	QuarantineFile string    `json:"quarantine_file,omitempty"`
+	Rules          string    `json:"rules,omitempty"` // of a refused file: the registry and county it was refused under
 	Rows           int       `json:"rows"`
 	Landed         int       `json:"landed"`
 	Rejected       int       `json:"rejected"`
@@ -180,19 +181,25 @@ type Rejection struct {
 // Report is what ingest says of one file. It holds no clear name or ID number.
 type Report struct {
 	Entry
-	LeadUnit     string         `json:"lead_unit"`
-	Format       string         `json:"format,omitempty"`
-	Encoding     string         `json:"encoding,omitempty"`
-	HeaderRow    int            `json:"header_row,omitempty"`
-	Skipped      int            `json:"skipped_rows"`
-	Flagged      int            `json:"flagged_rows"`
-	Reasons      map[string]int `json:"reasons,omitempty"` // rejected rows by reason code (a row counts once per reason)
-	Flags        map[string]int `json:"flags,omitempty"`
-	First        []Rejection    `json:"first_rejections,omitempty"`
-	FirstFlagged []Rejection    `json:"first_flagged,omitempty"`
-	MessageZh    string         `json:"message_zh,omitempty"` // why the file was refused whole, or a duplicate's original
-	MessageEn    string         `json:"message_en,omitempty"`
-	DurationMS   int64          `json:"duration_ms"`
+	LeadUnit  string `json:"lead_unit"`
+	Format    string `json:"format,omitempty"`
+	Encoding  string `json:"encoding,omitempty"`
+	HeaderRow int    `json:"header_row,omitempty"`
+	// Every line of the file, accounted for: Lines = TitleRows + 1 (the header) + Rows +
+	// Skipped (footer and blank rows) + BlankLines + ContinuedLines (lines inside quoted cells).
+	Lines          int            `json:"lines,omitempty"`
+	TitleRows      int            `json:"title_rows,omitempty"`
+	BlankLines     int            `json:"blank_lines,omitempty"`
+	ContinuedLines int            `json:"continued_lines,omitempty"`
+	Skipped        int            `json:"skipped_rows"`
+	Flagged        int            `json:"flagged_rows"`
+	Reasons        map[string]int `json:"reasons,omitempty"` // rejected rows by reason code (a row counts once per reason)
+	Flags          map[string]int `json:"flags,omitempty"`
+	First          []Rejection    `json:"first_rejections,omitempty"`
+	FirstFlagged   []Rejection    `json:"first_flagged,omitempty"`
+	MessageZh      string         `json:"message_zh,omitempty"` // why the file was refused whole, or a duplicate's original
+	MessageEn      string         `json:"message_en,omitempty"`
+	DurationMS     int64          `json:"duration_ms"`
 }
 
 // ReadReports returns every report in the folder, oldest first.
