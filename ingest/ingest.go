@@ -207,6 +207,21 @@ func baseName(name string) string {
 	return name
 }
 
+// cleanName is a file's name as reports and pages show it: without control characters or the
+// direction overrides that make "报告\u202excod.exe" read as "报告exe.docx".
+func cleanName(name string) string {
+	name = strings.Map(func(r rune) rune {
+		if r == '\n' || r == '\t' {
+			return ' '
+		}
+		return r
+	}, cleanText(name))
+	if strings.TrimSpace(name) == "" {
+		return "upload"
+	}
+	return name
+}
+
 // begin takes the folder's lock (waiting for it, or failing at once) and recovers what a crashed
 // run left, before any file is touched.
 func (in *Ingester) begin(wait bool) (*state, func(), error) {
@@ -370,6 +385,7 @@ func (in *Ingester) rel(path string) string {
 // ingest handles one file from archive to commit.
 func (in *Ingester) ingest(ctx context.Context, st *state, source, path, name, inboxRel string) (*lake.Report, error) {
 	start := time.Now()
+	name = cleanName(name)
 	src, _ := in.cfg.Registry.Source(source)
 	now := in.cfg.Now().In(in.cfg.Location)
 	info, err := os.Stat(path)

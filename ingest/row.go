@@ -329,7 +329,7 @@ func (v *validator) convert(raw []string, rowNum int) (ok bool) {
 		}
 		switch c.Type {
 		case minsheng.TypeName:
-			set(row, p.leaves[i].main, parquet.ByteArrayValue(bytesOf(v.maskName(s))))
+			set(row, p.leaves[i].main, parquet.ByteArrayValue(bytesOf(v.maskName(cleanText(s)))))
 		case minsheng.TypeTownship:
 			val, ok := p.dict[i][s] // county.HasTownship
 			if !ok {
@@ -349,7 +349,7 @@ func (v *validator) convert(raw []string, rowNum int) (ok bool) {
 					continue
 				}
 			}
-			set(row, p.leaves[i].main, parquet.ByteArrayValue(bytesOf(s)))
+			set(row, p.leaves[i].main, parquet.ByteArrayValue(bytesOf(v.text(i, s))))
 		case minsheng.TypeEnum:
 			val, ok := p.dict[i][s] // one of c.Values
 			if !ok {
@@ -358,6 +358,7 @@ func (v *validator) convert(raw []string, rowNum int) (ok bool) {
 			}
 			row[p.leaves[i].main] = val
 		case minsheng.TypeText:
+			s = v.text(i, s)
 			if isFormulaText(s) {
 				v.flags = append(v.flags, problem{i, minsheng.ReasonFormulaText, scrub(s)})
 			}
@@ -467,6 +468,17 @@ func (v *validator) convert(raw []string, rowNum int) (ok bool) {
 		set(row, p.leaves[i].grade, parquet.Int32Value(int32(cert[19]-'0')))
 	}
 	return len(v.probs) == 0
+}
+
+// text is a free-text cell as it lands: without control characters, and with any ID number
+// typed into it masked (and flagged).
+func (v *validator) text(col int, s string) string {
+	s = cleanText(s)
+	if m, n := maskIDRuns(s, v.p.today); n > 0 {
+		s = m
+		v.flags = append(v.flags, problem{col, minsheng.ReasonIDInText, scrub(m)})
+	}
+	return s
 }
 
 // idReasons say why an ID number was refused, under the one code id_invalid.
