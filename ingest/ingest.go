@@ -49,6 +49,18 @@ type Ingester struct {
 	cfg    Config
 	layout lake.Layout
 	rules  string // the fingerprint of the registry and the county profile files are read by
+
+	// Files ingested one at a time through IngestFile (uploads) share one hold of the folder's
+	// lock and one state, so that uploads run side by side instead of each waiting for the
+	// folder: the first takes the lock and recovers, the last lets it go.
+	sessMu sync.Mutex
+	sess   *session
+}
+
+type session struct {
+	st     *state
+	unlock func()
+	users  int
 }
 
 // New checks the configuration and prepares the data folder.
@@ -187,12 +199,36 @@ func (in *Ingester) IngestFile(ctx context.Context, source, path, name string) (
 	if _, ok := in.cfg.Registry.Source(source); !ok {
 		return nil, minsheng.Errorf(minsheng.EINVALID, "未知的数据源“%s”", "unknown source %q", source)
 	}
-	st, unlock, err := in.begin(true)
+	st, release, err := in.join()
 	if err != nil {
 		return nil, err
 	}
-	defer unlock()
+	defer release()
 	return in.ingest(ctx, st, source, path, baseName(name), "")
+}
+
+// join enters the uploads' shared hold of the folder, taking the lock (and recovering what a
+// crash left) when no other upload holds it.
+func (in *Ingester) join() (*state, func(), error) {
+	in.sessMu.Lock()
+	defer in.sessMu.Unlock()
+	if in.sess == nil {
+		st, unlock, err := in.begin(true)
+		if err != nil {
+			return nil, nil, err
+		}
+		in.sess = &session{st: st, unlock: unlock}
+	}
+	in.sess.users++
+	s := in.sess
+	return s.st, func() {
+		in.sessMu.Lock()
+		defer in.sessMu.Unlock()
+		if s.users--; s.users == 0 {
+			s.unlock()
+			in.sess = nil
+		}
+	}, nil
 }
 
 // baseName keeps the last part of a name a browser or a Windows desktop sent: "C:\\台账\\a.xlsx"

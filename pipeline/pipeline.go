@@ -52,6 +52,14 @@ type Pipeline struct {
 	ctx     context.Context // ends at Close: cancels a background build
 	cancel  context.CancelFunc
 	wg      sync.WaitGroup
+
+	// uploads: one ingester, so that uploads share the folder's lock and run side by side; at
+	// most one file at a time per lead unit, and two in all, so one unit sending large files
+	// never makes another wait behind them.
+	upMu    sync.Mutex
+	up      *ingest.Ingester
+	slots   chan struct{}
+	perUnit map[string]chan struct{}
 }
 
 // New checks the configuration. Call Close when done, so no background build outlives its owner.
@@ -65,7 +73,7 @@ func New(cfg Config) (*Pipeline, error) {
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()
 	}
-	p := &Pipeline{cfg: cfg}
+	p := &Pipeline{cfg: cfg, slots: make(chan struct{}, uploadsAtOnce), perUnit: map[string]chan struct{}{}}
 	p.ctx, p.cancel = context.WithCancel(context.Background())
 	return p, nil
 }
@@ -111,12 +119,39 @@ func (p *Pipeline) Run(ctx context.Context) (*Result, error) {
 // BuildSoon when the report says rows landed.
 // Errors: EINVALID for an unknown source; others are the folder's.
 func (p *Pipeline) Upload(ctx context.Context, source, path, name string) (*lake.Report, error) {
-	in, err := ingest.New(ingest.Config{Dir: p.cfg.Dir, Registry: p.cfg.Registry, County: p.cfg.County, Key: p.cfg.Key})
-	if err != nil {
-		return nil, err
+	src, ok := p.cfg.Registry.Source(source)
+	if !ok {
+		return nil, minsheng.Errorf(minsheng.EINVALID, "未知的数据源“%s”", "unknown source %q", source)
+	}
+	p.upMu.Lock()
+	if p.up == nil {
+		in, err := ingest.New(ingest.Config{Dir: p.cfg.Dir, Registry: p.cfg.Registry, County: p.cfg.County, Key: p.cfg.Key})
+		if err != nil {
+			p.upMu.Unlock()
+			return nil, err
+		}
+		p.up = in
+	}
+	in := p.up
+	unit := p.perUnit[src.LeadUnit]
+	if unit == nil {
+		unit = make(chan struct{}, 1)
+		p.perUnit[src.LeadUnit] = unit
+	}
+	p.upMu.Unlock()
+	for _, slot := range []chan struct{}{unit, p.slots} { // the unit's own first: a unit waits behind itself
+		select {
+		case slot <- struct{}{}:
+			defer func() { <-slot }()
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
 	}
 	return in.IngestFile(ctx, source, path, name)
 }
+
+// uploadsAtOnce is how many uploaded files are ingested at once, each by several goroutines.
+const uploadsAtOnce = 2
 
 // BuildSoon asks for a rebuild in the background and returns at once. Requests made while one
 // waits, and all those made while one builds, are served by one more build; a build never runs

@@ -76,11 +76,13 @@ func New(cfg Config) (*Service, error) {
 	if err := os.MkdirAll(s.tmp, 0o700); err != nil {
 		return nil, fmt.Errorf("uploads: %w", err)
 	}
-	// an upload takes seconds: one an hour old was left by a crash
+	// A file here at start was left by a killed server: the clear original of an upload, which
+	// must not outlive the request (the archive keeps its own copy once ingested). One server
+	// serves a data folder, so nothing here is in use.
 	old, _ := filepath.Glob(filepath.Join(s.tmp, "upload-*.partial"))
 	for _, p := range old {
-		if fi, err := os.Stat(p); err == nil && time.Since(fi.ModTime()) > time.Hour {
-			os.Remove(p)
+		if err := os.Remove(p); err != nil {
+			return nil, fmt.Errorf("uploads: removing a crashed upload: %w", err)
 		}
 	}
 	return s, nil

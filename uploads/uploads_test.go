@@ -54,7 +54,12 @@ type env struct {
 func newEnv(t *testing.T, maxBytes int64) *env {
 	t.Helper()
 	parent := t.TempDir()
-	dir := filepath.Join(parent, "county", "data")
+	return newEnvAt(t, filepath.Join(parent, "county", "data"), maxBytes)
+}
+
+func newEnvAt(t *testing.T, dir string, maxBytes int64) *env {
+	t.Helper()
+	parent := filepath.Dir(filepath.Dir(dir))
 	cfg := handlake.Config(t, dir)
 	p, err := pipeline.New(pipeline.Config{Dir: dir, Registry: cfg.Registry, County: cfg.County, Plans: cfg.Plans,
 		Key: handlake.Key, BuildDelay: 20 * time.Millisecond})
