@@ -265,6 +265,16 @@ func (in *Ingester) begin(wait bool) (*state, func(), error) {
 	if err != nil {
 		return nil, nil, err
 	}
+	// Under the lock, the key is checked again: a rekey may have run while this waited for it,
+	// and a file pseudonymised with the old key must not land beside the new key's.
+	if err := recoverRekey(in.cfg.Dir); err != nil {
+		lk.unlock()
+		return nil, nil, err
+	}
+	if err := VerifyKey(in.cfg.Dir, in.cfg.Key); err != nil {
+		lk.unlock()
+		return nil, nil, err
+	}
 	st, err := in.recover()
 	if err != nil {
 		lk.unlock()

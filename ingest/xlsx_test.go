@@ -276,3 +276,21 @@ func TestXLSXFixturesAsExcelize(t *testing.T) {
 	}
 	t.Logf("%d workbooks read as excelize reads them", n)
 }
+
+// A sheet past the cap is refused before it is unpacked, even at a ratio a ledger has (before,
+// 2 GB of sheet passed when packed at under 200 times).
+func TestXLSXSheetOverTheCap(t *testing.T) {
+	big := uint64(maxSheetXML + 1<<20)
+	b := workbook(t, sheetOfRows(3), "", func(zw *zip.Writer, body []byte) {
+		h := &zip.FileHeader{Name: "xl/worksheets/sheet1.xml", Method: zip.Store,
+			CompressedSize64: big / 10, UncompressedSize64: big} // as declared; the bytes never unpack
+		w, _ := zw.CreateRaw(h)
+		w.Write(body)
+	})
+	p := filepath.Join(t.TempDir(), "big.xlsx")
+	os.WriteFile(p, b, 0o600)
+	_, _, err := readAllRows(t, p, "")
+	if minsheng.ErrorCode(err) != minsheng.ETOOLARGE || !strings.Contains(err.Error(), "过大") {
+		t.Fatalf("error %v, want the size refusal", err)
+	}
+}

@@ -7,7 +7,10 @@
 //	DIR/quarantine/source=<s>/ingest_date=<d>/<sha>.parquet    rejected cells, masked
 //	DIR/reports/<sha256>.json                       one ingest report per file
 //	DIR/manifest.jsonl                              one line per file handled: the commit point
-//	DIR/pii.key                                     the pseudonym key, mode 0600 (unless MINSHENG_PII_KEY)
+//	DIR/pii.key                                     the demo's pseudonym key, mode 0600 (a county sets MINSHENG_PII_KEY or _FILE)
+//	DIR/pii.key.check                               the key's check: another key is refused (ingest/key.go)
+//	DIR/.rekey-<time>/                              a key rotation's staging folder (ingest/rekey.go)
+//	DIR/tmp/                                        uploads while they stream in, removed at every start
 //	DIR/warehouse/                                  the derived DuckDB file(s)
 package lake
 

@@ -4,6 +4,7 @@
 //	minsheng ingest   --data DIR
 //	minsheng build    --data DIR
 //	minsheng serve    --data DIR --addr HOST:PORT [--nightly 02:00|off]
+//	minsheng rekey    --data DIR --new-key-file PATH
 //	minsheng user     add|passwd|disable|enable|unlock|list --data DIR ...
 //	minsheng token    create|revoke|list --data DIR ...
 package main
@@ -34,6 +35,7 @@ Usage:
   minsheng ingest   --data DIR
   minsheng build    --data DIR
   minsheng serve    --data DIR [--addr 127.0.0.1:8080] [--nightly 02:00|off]
+  minsheng rekey    --data DIR --new-key-file PATH   rotate the pseudonym key (minsheng rekey -h)
   minsheng user     add|passwd|disable|enable|unlock|list --data DIR ...   (minsheng user help)
   minsheng token    create|revoke|list --data DIR ...                      (minsheng token help)
   minsheng demo-accounts --data DIR   one account per role with a random password (make run)
@@ -43,6 +45,9 @@ Common flags:
   --registry FILE   a source registry to use instead of the shipped one
   --county FILE     a county profile CSV (default: DIR/county.csv if present, else the demo county)
   --targets DIR     a folder of yearly target files <year>.yaml (default: the shipped ones)
+
+The pseudonym key: MINSHENG_PII_KEY (the key), or MINSHENG_PII_KEY_FILE (a file outside the data
+folder), else DIR/pii.key (the demo's; ingest and serve warn).
 `
 
 func main() {
@@ -76,11 +81,13 @@ func RunWithStdin(ctx context.Context, args []string, stdin io.Reader, stdout, s
 	case "fixtures":
 		err = runFixtures(ctx, args[1:], stdout)
 	case "ingest":
-		err = runIngest(ctx, args[1:], stdout)
+		err = runIngest(ctx, args[1:], stdout, stderr)
 	case "build":
 		err = runBuild(ctx, args[1:], stdout)
 	case "serve":
 		err = runServe(ctx, args[1:], stdout, stderr)
+	case "rekey":
+		err = runRekey(ctx, args[1:], stdout, stderr)
 	case "user":
 		err = runUser(ctx, args[1:], stdin, stdout, stderr)
 	case "token":
@@ -168,7 +175,7 @@ func runFixtures(ctx context.Context, args []string, stdout io.Writer) error {
 	return nil
 }
 
-func runIngest(ctx context.Context, args []string, stdout io.Writer) error {
+func runIngest(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("ingest", flag.ContinueOnError)
 	data, registry, county := commonFlags(fs)
 	workers := fs.Int("workers", 0, "validating goroutines per file (default: the number of CPUs)")
@@ -180,7 +187,11 @@ func runIngest(ctx context.Context, args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	in, err := ingest.New(ingest.Config{Dir: m.Data, Registry: m.Registry, County: m.County, Workers: *workers, Files: *files})
+	key, err := checkKey(m.Data, stderr)
+	if err != nil {
+		return err
+	}
+	in, err := ingest.New(ingest.Config{Dir: m.Data, Registry: m.Registry, County: m.County, Key: key.Key, Workers: *workers, Files: *files})
 	if err != nil {
 		return err
 	}
