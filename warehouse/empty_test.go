@@ -2,6 +2,9 @@ package warehouse_test
 
 import (
 	"context"
+	"os"
+	"path/filepath"
+	"syscall"
 	"testing"
 
 	"github.com/minsheng/minsheng"
@@ -51,6 +54,27 @@ func TestEveryRegistrySourceHasStaging(t *testing.T) {
 	for _, s := range cfg.Registry.Sources {
 		if !have["stg_"+s.Code] {
 			t.Errorf("source %s has no staging/stg_%s.sql", s.Code, s.Code)
+		}
+	}
+}
+
+// Every file of the warehouse folder is the service user's alone, whatever the umask: DuckDB
+// created its file 0644 before.
+func TestWarehouseFilesPrivate(t *testing.T) {
+	old := syscall.Umask(0o022)
+	defer syscall.Umask(old)
+	dir := t.TempDir()
+	if _, err := warehouse.Build(context.Background(), testConfig(t, dir)); err != nil {
+		t.Fatal(err)
+	}
+	entries, err := os.ReadDir(filepath.Join(dir, "warehouse"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		info, _ := e.Info()
+		if info.Mode().IsRegular() && info.Mode().Perm()&0o077 != 0 {
+			t.Errorf("%s is %v", e.Name(), info.Mode().Perm())
 		}
 	}
 }

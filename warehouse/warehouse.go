@@ -14,6 +14,7 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
@@ -107,6 +108,14 @@ func Build(ctx context.Context, cfg Config) (*BuildResult, error) {
 	if err != nil {
 		removeDB(path)
 		return nil, err
+	}
+	// DuckDB creates its file by the process's umask; the warehouse holds pseudonyms and masked
+	// rows, readable by the service user only, like everything else in the folder.
+	for _, p := range []string{path, path + ".wal"} {
+		if err := os.Chmod(p, 0o600); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			removeDB(path)
+			return nil, fmt.Errorf("warehouse: %w", err)
+		}
 	}
 	previous, _ := current(dir)
 	if err := lake.WriteFileAtomic(filepath.Join(dir, currentFile), []byte(name+"\n"), 0o600); err != nil {

@@ -51,6 +51,9 @@ folder), else DIR/pii.key (the demo's; ingest and serve warn).
 `
 
 func main() {
+	// Everything minsheng writes (the archive's clear originals, the lake, the warehouse, the
+	// audit) is the service user's alone, whatever umask the shell or the unit gave.
+	syscall.Umask(0o077)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	os.Exit(Run(ctx, os.Args[1:], os.Stdout, os.Stderr))
