@@ -71,44 +71,13 @@ func (in *Ingester) load(ctx context.Context, src *minsheng.Source, path, name s
 		return err
 	}
 	rep.Format, rep.Encoding = info.Format, info.Encoding
-	t, err := openTable(path, info, src.Sheet)
+	t, h, err := in.openWithHeader(path, info, src)
 	if err != nil {
 		return err
 	}
 	defer t.Close()
-
-	m := newHeaderMatcher(in.cfg.Registry, src)
-	var pos []int
-	var best []int
-	bestFound := -1
-	titles := 0
-	for t.Next() {
-		p, found := m.match(t.Row())
-		if len(m.missingRequired(p)) == 0 {
-			pos = p
-			rep.HeaderRow = t.RowNum()
-			break
-		}
-		titles++
-		if found > bestFound {
-			best, bestFound = p, found
-		}
-		if t.RowNum() >= maxTitleRows {
-			break
-		}
-	}
-	if err := t.Err(); err != nil {
-		return err
-	}
-	if pos == nil {
-		if bestFound <= 0 {
-			return errFile("找不到表头:前 %d 行中没有“%s”表的列名(文件是否放错了文件夹?)",
-				"no header found: none of the first %d rows holds the columns of %q (is the file in the wrong folder?)",
-				maxTitleRows, src.Title)
-		}
-		miss := strings.Join(m.missingRequired(best), "、")
-		return errFile("缺少必需的列:%s", "required column missing: %s", miss)
-	}
+	pos, titles := h.pos, h.titles
+	rep.HeaderRow, rep.Sheet = h.row, h.sheet
 	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
 	plan := newRowPlan(src, in.cfg.County, pos, today)
 	footer := newFooterMatcher(in.cfg.Registry.FooterMarkers)
@@ -340,6 +309,7 @@ func (in *Ingester) load(ctx context.Context, src *minsheng.Source, path, name s
 	if err := account(t, rep, titles); err != nil {
 		return err
 	}
+	rep.HiddenRows, rep.MergedRows = t.Info()
 	if landed {
 		if rep.LakeFile, err = lw.commit(writer, in.rel); err != nil {
 			return err
@@ -351,6 +321,74 @@ func (in *Ingester) load(ctx context.Context, src *minsheng.Source, path, name s
 		}
 	}
 	return nil
+}
+
+// header is where a file's header row was found.
+type header struct {
+	pos    []int // cell index of each registry column
+	row    int
+	titles int // rows above it
+	sheet  string
+}
+
+// openWithHeader opens the table of a file and reads it down to its header row. A workbook's
+// sheets are each looked at when the source names none: the first that holds every required
+// column is read (a clerk often keeps a 说明 sheet first, or the data on 汇总 after it).
+func (in *Ingester) openWithHeader(path string, info fileInfo, src *minsheng.Source) (table, *header, error) {
+	m := newHeaderMatcher(in.cfg.Registry, src)
+	sheets := []string{src.Sheet}
+	if info.Format == "xlsx" && src.Sheet == "" {
+		list, err := xlsxSheets(path)
+		if err != nil {
+			return nil, nil, err
+		}
+		sheets = list
+	}
+	var best []int
+	bestFound := -1
+	for _, sheet := range sheets {
+		t, err := openTable(path, info, sheet)
+		if err != nil {
+			return nil, nil, err
+		}
+		h := &header{sheet: sheet}
+		for t.Next() {
+			p, found := m.match(t.Row())
+			if len(m.missingRequired(p)) == 0 {
+				h.pos, h.row = p, t.RowNum()
+				break
+			}
+			h.titles++
+			if found > bestFound {
+				best, bestFound = p, found
+			}
+			if t.RowNum() >= maxTitleRows {
+				break
+			}
+		}
+		if err := t.Err(); err != nil {
+			t.Close()
+			return nil, nil, err
+		}
+		if h.pos != nil {
+			if len(sheets) == 1 && info.Format == "xlsx" && src.Sheet == "" {
+				h.sheet = "" // the only sheet: nothing to say
+			}
+			return t, h, nil
+		}
+		t.Close()
+	}
+	if bestFound <= 0 {
+		where, whereEn := "", ""
+		if len(sheets) > 1 {
+			where, whereEn = fmt.Sprintf("(已查看全部 %d 个工作表)", len(sheets)), fmt.Sprintf(" of any of its %d sheets", len(sheets))
+		}
+		return nil, nil, &minsheng.Error{Code: minsheng.EINVALID,
+			Zh: fmt.Sprintf("找不到表头:前 %d 行中没有“%s”表的列名%s(文件是否放错了文件夹?)", maxTitleRows, src.Title, where),
+			En: fmt.Sprintf("no header found: none of the first %d rows%s holds the columns of %q (is the file in the wrong folder?)", maxTitleRows, whereEn, src.Title)}
+	}
+	miss := strings.Join(m.missingRequired(best), "、")
+	return nil, nil, errFile("缺少必需的列:%s", "required column missing: %s", miss)
 }
 
 // account checks that every line of the file is in the report, once the table is read to its

@@ -4,6 +4,7 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"errors"
+	"fmt"
 	"hash"
 	"regexp"
 	"strings"
@@ -39,6 +40,7 @@ type rowPlan struct {
 	dict     []map[string]parquet.Value
 	villages []map[string]map[string]parquet.Value
 	sexes    [][2]parquet.Value // per ID column: 女, 男
+	enums    []minsheng.Reason  // per enum column: enum_invalid naming the allowed values
 }
 
 // leveled is a string's lake value at leaf i.
@@ -60,6 +62,7 @@ func newRowPlan(src *minsheng.Source, county *minsheng.County, pos []int, today 
 	p.dict = make([]map[string]parquet.Value, len(src.Columns))
 	p.villages = make([]map[string]map[string]parquet.Value, len(src.Columns))
 	p.sexes = make([][2]parquet.Value, len(src.Columns))
+	p.enums = make([]minsheng.Reason, len(src.Columns))
 	defer func() { // once the leaves are known
 		for i, c := range src.Columns {
 			main := p.leaves[i].main
@@ -90,6 +93,10 @@ func newRowPlan(src *minsheng.Source, county *minsheng.County, pos []int, today 
 				for _, v := range c.Values {
 					p.dict[i][v] = leveled(v, main)
 				}
+				r := minsheng.ReasonEnumInvalid
+				r.Zh += ",应为:" + strings.Join(c.Values, "、")
+				r.En += "; one of: " + strings.Join(c.Values, ", ")
+				p.enums[i] = r
 			case minsheng.TypeIDNumber:
 				p.sexes[i] = [2]parquet.Value{leveled("女", p.leaves[i].sex), leveled("男", p.leaves[i].sex)}
 			}
@@ -327,13 +334,17 @@ func (v *validator) convert(raw []string, rowNum int) (ok bool) {
 			}
 			continue
 		}
+		if s[0] == '#' && isExcelError(s) {
+			v.probs = append(v.probs, problem{i, minsheng.ReasonExcelError, s})
+			continue
+		}
 		switch c.Type {
 		case minsheng.TypeName:
 			set(row, p.leaves[i].main, parquet.ByteArrayValue(bytesOf(v.maskName(cleanText(s)))))
 		case minsheng.TypeTownship:
 			val, ok := p.dict[i][s] // county.HasTownship
 			if !ok {
-				v.probs = append(v.probs, problem{i, minsheng.ReasonTownshipUnknown, scrub(s)})
+				v.probs = append(v.probs, problem{i, suggest(minsheng.ReasonTownshipUnknown, s, p.county.Townships), scrub(s)})
 				continue
 			}
 			row[p.leaves[i].main] = val
@@ -342,7 +353,7 @@ func (v *validator) convert(raw []string, rowNum int) (ok bool) {
 				if vs, ok := p.villages[i][v.cells[p.townCol]]; ok { // a known township
 					val, ok := vs[s] // county.HasVillage
 					if !ok {
-						v.probs = append(v.probs, problem{i, minsheng.ReasonVillageUnknown, scrub(s)})
+						v.probs = append(v.probs, problem{i, suggest(minsheng.ReasonVillageUnknown, s, p.county.Villages[v.cells[p.townCol]]), scrub(s)})
 						continue
 					}
 					row[p.leaves[i].main] = val
@@ -353,7 +364,7 @@ func (v *validator) convert(raw []string, rowNum int) (ok bool) {
 		case minsheng.TypeEnum:
 			val, ok := p.dict[i][s] // one of c.Values
 			if !ok {
-				v.probs = append(v.probs, problem{i, minsheng.ReasonEnumInvalid, scrub(s)})
+				v.probs = append(v.probs, problem{i, p.enums[i], scrub(s)})
 				continue
 			}
 			row[p.leaves[i].main] = val
@@ -538,4 +549,64 @@ func scrub(s string) string {
 		s = string([]rune(s)[:60]) + "…"
 	}
 	return strings.ToValidUTF8(s, "?")
+}
+
+// excelErrors are the values Excel shows (and saves in a workbook or a CSV) for a formula that
+// failed: never data.
+var excelErrors = map[string]bool{"#NULL!": true, "#DIV/0!": true, "#VALUE!": true, "#REF!": true, "#NAME?": true,
+	"#NUM!": true, "#N/A": true, "#GETTING_DATA": true, "#SPILL!": true, "#CALC!": true, "#FIELD!": true, "#BLOCKED!": true}
+
+func isExcelError(s string) bool { return excelErrors[strings.ToUpper(s)] }
+
+// suggest adds to a township's or village's reason the nearest name of the profile, when one is
+// near enough to be what was meant ("松兹镇" for "松兹街道").
+func suggest(r minsheng.Reason, s string, names []string) minsheng.Reason {
+	best, bestD := "", 1<<30
+	for _, n := range names {
+		if d := nameDistance(s, n); d < bestD {
+			best, bestD = n, d
+		}
+	}
+	if best == "" || bestD > max(2, utf8.RuneCountInString(best)/2) {
+		return r
+	}
+	r.Zh += ":是否为“" + best + "”?"
+	r.En += fmt.Sprintf(": did you mean %q?", best)
+	return r
+}
+
+// nameDistance is the edit distance between two names, where the suffixes a township or village
+// takes (镇, 乡, 街道, 村, 社区, 居委会) count for little: "松兹镇" and "松兹街道" are one apart.
+func nameDistance(a, b string) int {
+	strip := func(s string) []rune {
+		for _, suf := range []string{"街道办事处", "街道", "居委会", "社区", "镇", "乡", "村"} {
+			s = strings.TrimSuffix(s, suf)
+		}
+		return []rune(s)
+	}
+	x, y := strip(a), strip(b)
+	if len(x) == 0 || len(y) == 0 {
+		return 1 << 30
+	}
+	prev := make([]int, len(y)+1)
+	cur := make([]int, len(y)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(x); i++ {
+		cur[0] = i
+		for j := 1; j <= len(y); j++ {
+			c := 1
+			if x[i-1] == y[j-1] {
+				c = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+c)
+		}
+		prev, cur = cur, prev
+	}
+	d := prev[len(y)]
+	if string(x) != a || string(y) != b {
+		d++ // a suffix differed or was dropped
+	}
+	return d
 }

@@ -29,6 +29,8 @@ type table interface {
 	// counted apart from the parse; records + blank + continued == physical, or a line was lost.
 	Account() (records, blank, continued, physical int)
 	Strays() []int // lines whose opening quote was read as text
+	// Info: rows of a sheet that are hidden, and rows given a merged cell's value.
+	Info() (hidden, merged int)
 }
 
 // fileInfo is what ingest learnt of a file while archiving it.
@@ -145,6 +147,7 @@ func openCSV(path, enc string) (table, error) {
 type lineCounter struct {
 	r        io.Reader
 	newlines int
+	any      bool // a byte was read
 	last     byte
 	eof      bool
 }
@@ -153,7 +156,7 @@ func (c *lineCounter) Read(p []byte) (int, error) {
 	n, err := c.r.Read(p)
 	if n > 0 {
 		c.newlines += bytes.Count(p[:n], []byte{'\n'})
-		c.last = p[n-1]
+		c.last, c.any = p[n-1], true
 	}
 	if err == io.EOF {
 		c.eof = true
@@ -163,7 +166,7 @@ func (c *lineCounter) Read(p []byte) (int, error) {
 
 // lines is the number of lines in the text: a last line without a newline counts.
 func (c *lineCounter) lines() int {
-	if c.last != 0 && c.last != '\n' {
+	if c.any && c.last != '\n' {
 		return c.newlines + 1
 	}
 	return c.newlines
@@ -183,28 +186,37 @@ func newCSVTable(text io.Reader, size int) *csvTable {
 	return &csvTable{br: br, r: r, nl: nl, comma: byte(r.Comma)}
 }
 
-// delimiter picks tab or comma by which the opening lines hold more of, outside quotes: Excel
-// saves "Unicode text" and many systems export .txt with tabs, whatever the file is named.
+// delimiter picks the separator the opening lines hold the most of, outside quotes: a comma, a
+// tab (Excel's "Unicode text", and many systems' .txt exports) or a semicolon (a CSV saved on a
+// European-locale desktop), whatever the file is named. A tie is a comma.
 func delimiter(head []byte) rune {
-	tabs, commas, quoted := 0, 0, false
+	var n [3]int // , \t ;
+	quoted := false
 	for _, c := range head {
 		switch c {
 		case '"':
 			quoted = !quoted
-		case '\t':
-			if !quoted {
-				tabs++
-			}
 		case ',':
 			if !quoted {
-				commas++
+				n[0]++
+			}
+		case '\t':
+			if !quoted {
+				n[1]++
+			}
+		case ';':
+			if !quoted {
+				n[2]++
 			}
 		}
 	}
-	if tabs > commas {
-		return '\t'
+	best := 0
+	for i := 1; i < 3; i++ {
+		if n[i] > n[best] {
+			best = i
+		}
 	}
-	return ','
+	return []rune{',', '\t', ';'}[best]
 }
 
 func (t *csvTable) Next() bool {
@@ -298,6 +310,8 @@ func (t *csvTable) Next() bool {
 func (t *csvTable) Account() (records, blank, continued, physical int) {
 	return t.records, t.blank, t.lines - t.records - t.blank, t.nl.lines()
 }
+
+func (t *csvTable) Info() (hidden, merged int) { return 0, 0 }
 
 func (t *csvTable) Strays() []int { return t.strays }
 

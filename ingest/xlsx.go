@@ -3,11 +3,14 @@ package ingest
 import (
 	"archive/zip"
 	"bufio"
+	"bytes"
 	"encoding/xml"
 	"errors"
 	"fmt"
 	"io"
 	"path"
+	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -79,6 +82,18 @@ type xlsxTable struct {
 	done    bool // </sheetData> reached and the entry read to its end
 	err     error
 	text    strings.Builder
+
+	hidden, mergedRows int
+	merges             []merge // vertical merges, by first row
+	active             []merge // those covering rows still to come, with their values
+	nextHidden         bool    // the pending row is hidden
+}
+
+// merge is a merged range that spans rows: every cell of it takes its top-left cell's value, as
+// a clerk reads a 乡镇 merged down over its villages' rows.
+type merge struct {
+	r1, r2, c1, c2 int
+	val            string
 }
 
 func openXLSX(path, sheet string) (table, error) {
@@ -95,37 +110,97 @@ func openXLSX(path, sheet string) (table, error) {
 	return t, nil
 }
 
-func newXLSXTable(z *zip.ReadCloser, sheet string) (*xlsxTable, error) {
-	files := map[string]*zip.File{}
-	lower := map[string]*zip.File{}
+// xlsxSheets lists a workbook's sheets in their order.
+func xlsxSheets(path string) ([]string, error) {
+	z, err := zip.OpenReader(path)
+	if err != nil {
+		return nil, errFile("Excel 文件已损坏或被截断,无法解压,整个文件未导入;请在 Excel 中打开并另存为 .xlsx 后重新上传",
+			"the Excel file is damaged or truncated and cannot be unpacked; nothing of it was ingested; open it in Excel, save it as .xlsx and upload again")
+	}
+	defer z.Close()
+	if err := checkRatio(z); err != nil {
+		return nil, err
+	}
+	book, err := newParts(z).workbook()
+	if err != nil {
+		return nil, err
+	}
+	refs, err := readSheetList(book)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, r := range refs {
+		out = append(out, r.name)
+	}
+	if len(out) == 0 {
+		return nil, errFile("Excel 文件中没有工作表", "the Excel file has no sheet")
+	}
+	return out, nil
+}
+
+// checkRatio refuses an archive that unpacks to far more than a ledger would, before a byte of
+// it is unpacked.
+func checkRatio(z *zip.ReadCloser) error {
 	var packed, unpacked uint64
 	for _, f := range z.File {
-		files[f.Name] = f
-		lower[strings.ToLower(f.Name)] = f
 		packed += f.CompressedSize64
 		unpacked += f.UncompressedSize64
 	}
 	if unpacked > zipRatioFloor && unpacked > maxZipRatio*max(packed, 1) {
-		return nil, errBomb(unpacked)
+		return errBomb(unpacked)
 	}
-	find := func(name string) *zip.File {
-		name = strings.TrimPrefix(name, "/")
-		if f, ok := files[name]; ok {
-			return f
-		}
-		return lower[strings.ToLower(name)]
+	return nil
+}
+
+// parts finds a workbook's parts by name, as written or in another case.
+type parts struct {
+	files, lower map[string]*zip.File
+}
+
+func newParts(z *zip.ReadCloser) parts {
+	p := parts{files: map[string]*zip.File{}, lower: map[string]*zip.File{}}
+	for _, f := range z.File {
+		p.files[f.Name] = f
+		p.lower[strings.ToLower(f.Name)] = f
 	}
-	// _rels/.rels names the workbook; xl/workbook.xml when it does not.
+	return p
+}
+
+func (p parts) find(name string) *zip.File {
+	name = strings.TrimPrefix(name, "/")
+	if f, ok := p.files[name]; ok {
+		return f
+	}
+	return p.lower[strings.ToLower(name)]
+}
+
+// workbook is the workbook part: the one _rels/.rels names, else xl/workbook.xml.
+func (p parts) workbook() (*zip.File, error) {
 	book := "xl/workbook.xml"
-	if rels, err := readRels(find("_rels/.rels"), ""); err != nil {
+	if rels, err := readRels(p.find("_rels/.rels"), ""); err != nil {
 		return nil, err
-	} else if p, ok := rels.byType("officeDocument"); ok {
-		book = p
+	} else if b, ok := rels.byType("officeDocument"); ok {
+		book = b
 	}
-	bf := find(book)
+	bf := p.find(book)
 	if bf == nil {
 		return nil, errFile("文件不是 Excel 工作簿(缺少 workbook.xml),整个文件未导入", "the file is not an Excel workbook (no workbook.xml); nothing of it was ingested")
 	}
+	return bf, nil
+}
+
+func newXLSXTable(z *zip.ReadCloser, sheet string) (*xlsxTable, error) {
+	if err := checkRatio(z); err != nil {
+		return nil, err
+	}
+	pp := newParts(z)
+	find := pp.find
+	bf, err := pp.workbook()
+	if err != nil {
+		return nil, err
+	}
+	book := bf.Name
 	sheets, err := readSheetList(bf)
 	if err != nil {
 		return nil, err
@@ -173,6 +248,9 @@ func newXLSXTable(z *zip.ReadCloser, sheet string) (*xlsxTable, error) {
 				return nil, err
 			}
 		}
+	}
+	if t.merges, err = readMerges(sf); err != nil {
+		return nil, err
 	}
 	rc, err := sf.Open()
 	if err != nil {
@@ -381,13 +459,131 @@ func (t *xlsxTable) Next() bool {
 		return false
 	case t.next > t.num: // a row the sheet leaves out: empty
 		t.row = t.row[:0]
-		t.records++
-		return true
+	default:
+		t.row, t.cur = t.cur, t.row[:0]
+		t.next = 0
+		if t.nextHidden {
+			t.hidden++
+		}
 	}
-	t.row, t.cur = t.cur, t.row[:0]
-	t.next = 0
 	t.records++
+	t.applyMerges()
 	return true
+}
+
+// applyMerges gives the current row the values of the merged ranges that cover it.
+func (t *xlsxTable) applyMerges() {
+	for len(t.merges) > 0 && t.merges[0].r1 <= t.num { // ranges starting here: note their value
+		m := t.merges[0]
+		t.merges = t.merges[1:]
+		if m.r1 == t.num && m.c1 <= len(t.row) {
+			m.val = t.row[m.c1-1]
+		}
+		if m.val != "" {
+			t.active = append(t.active, m)
+		}
+	}
+	if len(t.active) == 0 {
+		return
+	}
+	filled := false
+	keep := t.active[:0]
+	for _, m := range t.active {
+		if m.r2 < t.num {
+			continue
+		}
+		keep = append(keep, m)
+		if m.r1 == t.num {
+			continue
+		}
+		for len(t.row) < m.c2 {
+			t.row = append(t.row, "")
+		}
+		for c := m.c1; c <= m.c2; c++ {
+			if t.row[c-1] == "" {
+				t.row[c-1] = m.val
+				filled = true
+			}
+		}
+	}
+	t.active = keep
+	if filled {
+		t.mergedRows++
+	}
+}
+
+// Info: hidden rows read, and rows given a merged cell's value.
+func (t *xlsxTable) Info() (hidden, merged int) { return t.hidden, t.mergedRows }
+
+// readMerges reads a sheet's merged ranges that span rows. They are written after the rows, so
+// the sheet is unpacked once more and only scanned for them, not parsed: a pass at the speed of
+// decompression, for a value every row below them needs.
+func readMerges(f *zip.File) ([]merge, error) {
+	rc, err := f.Open()
+	if err != nil {
+		return nil, errDamaged(f.Name, 0, err)
+	}
+	defer rc.Close()
+	const marker = "mergeCells"
+	var tail []byte // from the marker on
+	var carry []byte
+	buf := make([]byte, 1<<20)
+	for {
+		n, err := rc.Read(buf)
+		if tail != nil {
+			if len(tail)+n > 2*maxPartXML {
+				return nil, errFile("工作表的合并单元格过多(超过 16 MB),无法读取;请取消合并后重新上传",
+					"the sheet has more merged cells than can be read (over 16 MB of them); unmerge them and upload again")
+			}
+			tail = append(tail, buf[:n]...)
+		} else if n > 0 {
+			look := append(carry, buf[:n]...)
+			// "<" never stands in a cell's text (it is written &lt;): only the element matches,
+			// with or without a namespace prefix
+			i := bytes.Index(look, []byte("<"+marker))
+			if j := bytes.Index(look, []byte(":"+marker)); j >= 0 && (i < 0 || j < i) {
+				i = j
+			}
+			if i >= 0 {
+				tail = append([]byte(nil), look[i:]...)
+			} else {
+				carry = append(carry[:0], look[max(0, len(look)-len(marker)-1):]...)
+			}
+		}
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, errDamaged(f.Name, 0, err)
+		}
+	}
+	var out []merge
+	for _, m := range mergeRef.FindAllSubmatch(tail, -1) {
+		c1, r1, ok1 := cellRef(string(m[1]))
+		c2, r2, ok2 := cellRef(string(m[2]))
+		if ok1 && ok2 && r2 > r1 && c2 >= c1 {
+			out = append(out, merge{r1: r1, r2: r2, c1: c1, c2: c2})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].r1 < out[j].r1 })
+	return out, nil
+}
+
+var mergeRef = regexp.MustCompile(`<(?:\w+:)?mergeCell\b[^>]*?\bref="\$?([A-Za-z]+\$?[0-9]+):\$?([A-Za-z]+\$?[0-9]+)"`)
+
+// cellRef splits "B12" into column 2, row 12.
+func cellRef(ref string) (col, row int, ok bool) {
+	ref = strings.ReplaceAll(ref, "$", "")
+	col, ok = columnOf(ref)
+	if !ok {
+		return 0, 0, false
+	}
+	i := strings.IndexAny(ref, "0123456789")
+	if i < 0 {
+		return 0, 0, false
+	}
+	row, err := strconv.Atoi(ref[i:])
+	return col, row, err == nil && row >= 1 && row <= 1<<20
 }
 
 // readRow reads the next <row> element into t.cur and its number into t.next; at </sheetData>
@@ -426,13 +622,17 @@ func (t *xlsxTable) readRow() error {
 				continue
 			}
 			n := t.num
+			t.nextHidden = false
 			for _, a := range x.Attr {
-				if a.Name.Local == "r" {
+				switch a.Name.Local {
+				case "r":
 					v, err := strconv.Atoi(a.Value)
 					if err != nil || v < 1 || v > 1<<20 {
 						return fail(fmt.Errorf("row number %q", a.Value))
 					}
 					n = v
+				case "hidden":
+					t.nextHidden = a.Value == "1" || a.Value == "true"
 				}
 			}
 			if n < t.num {

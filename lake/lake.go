@@ -184,10 +184,13 @@ type Rejection struct {
 // Report is what ingest says of one file. It holds no clear name or ID number.
 type Report struct {
 	Entry
-	LeadUnit  string `json:"lead_unit"`
-	Format    string `json:"format,omitempty"`
-	Encoding  string `json:"encoding,omitempty"`
-	HeaderRow int    `json:"header_row,omitempty"`
+	LeadUnit   string `json:"lead_unit"`
+	Format     string `json:"format,omitempty"`
+	Encoding   string `json:"encoding,omitempty"`
+	Sheet      string `json:"sheet,omitempty"` // the sheet read, when the workbook has several
+	HeaderRow  int    `json:"header_row,omitempty"`
+	HiddenRows int    `json:"hidden_rows,omitempty"` // read like the others: a clerk often hides what they meant to drop
+	MergedRows int    `json:"merged_rows,omitempty"` // rows given a merged cell's value (a 乡镇 merged down)
 	// Every line of the file, accounted for: Lines = TitleRows + 1 (the header) + Rows +
 	// Skipped (footer and blank rows) + BlankLines + ContinuedLines (lines inside quoted cells).
 	Lines          int            `json:"lines,omitempty"`
