@@ -22,6 +22,7 @@ deps:
 	@$(GO) mod download
 
 build:
+	@[ -x $(BIN) ] || echo "首次编译:DuckDB 是一个很大的 C++ 库,约需 3–5 分钟,之后只需几秒 / the first build compiles DuckDB and takes 3–5 minutes; later ones take seconds"
 	$(GO) build -o $(BIN) ./cmd/minsheng
 
 demo: build
