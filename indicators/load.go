@@ -26,7 +26,8 @@ type Snapshot struct {
 	Path     string    // the warehouse file it was loaded from
 	LoadedAt time.Time // when it was loaded
 	years    map[int]*year
-	records  map[int]*records // record-level answers, masked (records.go)
+	records  map[int]*records   // record-level answers, masked (records.go)
+	names    map[nameKey]string // the ledgers' people's masked names (names.go)
 }
 
 // year is one plan year: days are indexed from Jan 1 (0) to Dec 31.
@@ -61,7 +62,7 @@ func Load(ctx context.Context, db *warehouse.DB) (*Snapshot, error) {
 	steps := []func(context.Context, *sql.DB) error{
 		s.loadYears, s.loadTargets, s.loadValues, s.loadTownships, s.loadCategories,
 		s.loadEnrollment, s.loadClaimsByGroup, s.loadChecks, s.loadOverlaps,
-		s.loadRecords,
+		s.loadRecords, s.loadNames,
 	}
 	for _, step := range steps {
 		if err := step(ctx, q); err != nil {

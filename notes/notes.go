@@ -87,6 +87,9 @@ type Config struct {
 	Location *time.Location         // the county's time zone: "today" and created_at
 	Audit    *audit.Log             // every write attempt is recorded here; nil only in tests
 	Now      func() time.Time       // the clock; tests set it
+	// NameIn finds the name of a person of the ledgers in a text (the current warehouse's masked
+	// names: indicators.Snapshot.NameIn); nil checks nothing.
+	NameIn func(text string) (masked string, found bool)
 }
 
 // Store reads and appends the notes of one data folder. It is safe for concurrent use, and
@@ -234,6 +237,15 @@ func (s *Store) add(ctx context.Context, p *account.Principal, remoteAddr string
 	n, err := s.validate(d)
 	if err != nil {
 		return Note{}, err
+	}
+	if s.cfg.NameIn != nil {
+		// Notes print on the leaders' 通报: a name there is a person's name outside the archive.
+		if m, found := s.cfg.NameIn(n.Text); found {
+			return Note{}, minsheng.Errorf(minsheng.EINVALID,
+				"说明中似乎写了台账中一个人的姓名(%s),进展说明会显示给县领导并印入通报,请删去姓名,只写户数、人数等;如这不是人名,请换一种写法",
+				"the text seems to hold the name of a person of the ledgers (%s); notes are shown to the county's leaders and printed, so remove the name and give counts instead, or word it otherwise if it is not a name",
+				m)
+		}
 	}
 	n.Author, n.Unit = p.Name, t.LeadUnit
 

@@ -273,6 +273,29 @@ func createLakeViews(ctx context.Context, conn *sql.Conn, dataDir string, reg *m
 	return absent, nil
 }
 
+// createNameMasks makes person_name_masks: every masked name of the lake's people (张*丰), from
+// every name column of the registry. Notes are checked against it: a note naming a person of the
+// ledgers ("已走访孙勇强家") would print their name on the leaders' 通报.
+func createNameMasks(ctx context.Context, conn *sql.Conn, reg *minsheng.Registry) error {
+	var parts []string
+	for _, src := range reg.Sources {
+		for _, c := range src.Columns {
+			if c.Type == minsheng.TypeName {
+				parts = append(parts, "select "+quoteIdent(c.Field+"_masked")+" as name_masked from lake_"+src.Code)
+			}
+		}
+	}
+	q := "create table person_name_masks (name_masked varchar)"
+	if len(parts) > 0 {
+		q = "create table person_name_masks as select distinct name_masked from (" + strings.Join(parts, " union all ") +
+			") where name_masked is not null"
+	}
+	if _, err := conn.ExecContext(ctx, q); err != nil {
+		return fmt.Errorf("warehouse: person_name_masks: %w", err)
+	}
+	return nil
+}
+
 // columnsOf lists the columns a query yields, from the files' metadata only.
 func columnsOf(ctx context.Context, conn *sql.Conn, from string) (map[string]bool, error) {
 	rs, err := conn.QueryContext(ctx, "select column_name from (describe select * from "+from+")")

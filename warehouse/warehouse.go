@@ -161,6 +161,9 @@ func build(ctx context.Context, cfg Config, path string, committed []lake.Entry)
 	if res.Absent, err = createLakeViews(ctx, conn, cfg.Dir, cfg.Registry, committed); err != nil {
 		return nil, err
 	}
+	if err := createNameMasks(ctx, conn, cfg.Registry); err != nil {
+		return nil, err
+	}
 	lap("lake")
 
 	models, err := msql.Models()
