@@ -14,6 +14,7 @@ const (
 	EUNAUTHORIZED = "unauthorized" // no valid credentials
 	EFORBIDDEN    = "forbidden"    // valid credentials, not allowed
 	ETOOLARGE     = "too_large"    // over a size limit
+	ETOOMANY      = "too_many"     // too many attempts or requests for now: try again later (Retry-After)
 	EINTERNAL     = "internal"     // our fault
 	EUNAVAILABLE  = "unavailable"  // not ready yet, e.g. no warehouse built
 )
@@ -73,6 +74,7 @@ var httpStatuses = map[string]int{
 	EUNAUTHORIZED: http.StatusUnauthorized,
 	EFORBIDDEN:    http.StatusForbidden,
 	ETOOLARGE:     http.StatusRequestEntityTooLarge,
+	ETOOMANY:      http.StatusTooManyRequests,
 	EINTERNAL:     http.StatusInternalServerError,
 	EUNAVAILABLE:  http.StatusServiceUnavailable,
 }

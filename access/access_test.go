@@ -1,9 +1,12 @@
 package access
 
 import (
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/minsheng/minsheng/account"
+	"github.com/minsheng/minsheng/audit"
 )
 
 // TestNextPath: after login a person goes to a path on this site, never to another host.
@@ -18,6 +21,19 @@ func TestNextPath(t *testing.T) {
 		"javascript:alert(1)":       "/",
 		"/ok\r\nSet-Cookie: x=y":    "/",
 		"targets/09":                "/",
+		// what a browser makes of tabs, line breaks and backslashes: //evil.example
+		"/\t/evil.example":        "/",
+		"/\t\t/evil.example":      "/",
+		"/\n/evil.example":        "/",
+		"/\r\n/evil.example":      "/",
+		"\t//evil.example":        "/",
+		`/\/evil.example`:         "/",
+		`\\evil.example`:          "/",
+		"/\x00/evil.example":      "/",
+		"/%09/evil.example":       "/%09/evil.example", // still escaped: a path of this site
+		"/%2F%2Fevil.example":     "/%2F%2Fevil.example",
+		`/units/a\b`:              "/units/a/b",
+		"/ok?next=//evil.example": "/ok?next=//evil.example",
 	} {
 		if got := NextPath(in); got != want {
 			t.Errorf("NextPath(%q) = %q, want %q", in, got, want)
@@ -44,5 +60,57 @@ func TestPolicyRules(t *testing.T) {
 	}
 	if (Rule{Roles: []string{account.RoleUnit}}).Allows(account.RoleAdmin) || !(Rule{}).Allows(account.RoleLeader) {
 		t.Error("Rule.Allows")
+	}
+}
+
+// TestFloodGate: a caller's refusals past the burst are counted, not written, and each window's
+// count ends in one summary; another caller, or another principal at the same address, has its
+// own bucket; close writes what is still counting.
+func TestFloodGate(t *testing.T) {
+	sums := make(chan audit.Entry, 10)
+	g := newFloodGate(2, 0.001, 50*time.Millisecond, func(e audit.Entry) { sums <- e })
+	anon := audit.Entry{Actor: "anonymous", ActorKind: audit.KindUser, RemoteAddr: "10.0.0.1", Action: audit.ActionLoginFailed,
+		Outcome: audit.OutcomeDenied}
+	for i := range 7 {
+		ok, wait := g.allow(anon)
+		if ok != (i < 2) {
+			t.Fatalf("refusal %d: allowed %v", i, ok)
+		}
+		if !ok && wait <= 0 {
+			t.Errorf("refusal %d: no wait for the next token", i)
+		}
+	}
+	leader := anon
+	leader.Actor = "leader"
+	if ok, _ := g.allow(leader); !ok {
+		t.Error("a principal at the flooding address shares its bucket")
+	}
+	select {
+	case e := <-sums:
+		if e.Action != ActionFlood || e.Target != audit.ActionLoginFailed || e.RemoteAddr != "10.0.0.1" ||
+			!strings.HasPrefix(e.Detail, "5 refused logins from 10.0.0.1 in 1 s") || !strings.Contains(e.Detail, "5 次登录被拒绝") {
+			t.Errorf("summary %+v", e)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("no summary 10 s after a 50 ms window")
+	}
+	// a new flood of the caller, and another action: written at close, each its own summary
+	g.allow(anon)
+	denied := anon
+	denied.Action = ActionDenied
+	g.allow(denied)
+	g.allow(denied)
+	g.close()
+	got := map[string]string{}
+	for range 2 {
+		select {
+		case e := <-sums:
+			got[e.Target] = e.Detail
+		case <-time.After(10 * time.Second):
+			t.Fatal("close did not write the summaries")
+		}
+	}
+	if !strings.HasPrefix(got[audit.ActionLoginFailed], "1 refused login from") || !strings.HasPrefix(got[ActionDenied], "2 refused requests") {
+		t.Errorf("summaries at close: %q", got)
 	}
 }

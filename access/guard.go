@@ -7,9 +7,11 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"net/http"
 	"net/url"
 	"os"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -45,6 +47,13 @@ type Config struct {
 	Log         *slog.Logger
 	// Page renders an error as an HTML page (401, 403): the dashboards' error page. Nil: text.
 	Page func(c *gin.Context, err error)
+	// The refused requests one caller (an address, or a principal at an address) may have
+	// written to the audit one by one: a burst of RefusedBurst (30 when zero), refilled at
+	// RefusedPerSecond (0.2 when zero). Past it they are answered 429 and summarised in one
+	// line per FloodWindow (10 s when zero).
+	RefusedBurst     int
+	RefusedPerSecond float64
+	FloodWindow      time.Duration
 }
 
 // Guard is the access middleware and the login and logout actions behind the login page.
@@ -53,6 +62,7 @@ type Guard struct {
 	rules    map[string]map[string]Rule // method → route → rule: Policy split once, no key built per request
 	secure   atomic.Bool
 	sessions *sessions
+	flood    *floodGate
 }
 
 // SetSecure marks cookies Secure from now on (Config.Secure at start).
@@ -90,6 +100,7 @@ func New(cfg Config) (*Guard, error) {
 		g.rules[method][route] = r
 	}
 	g.secure.Store(cfg.Secure)
+	g.flood = newFloodGate(cfg.RefusedBurst, cfg.RefusedPerSecond, cfg.FloodWindow, g.writeSummary)
 	return g, nil
 }
 
@@ -105,6 +116,8 @@ var (
 		"the form expired or came from another site: reload the page and try again")
 	errUnlisted = minsheng.Errorf(minsheng.EFORBIDDEN, "此地址未列入访问规则,已拒绝",
 		"this route is not in the access policy, so it is refused")
+	errFlood = minsheng.Errorf(minsheng.ETOOMANY, "来自您地址的请求被拒绝次数过多,请稍后再试",
+		"too many refused requests from your address; try again later")
 )
 
 func errRole(p *account.Principal) error {
@@ -117,8 +130,7 @@ func errRole(p *account.Principal) error {
 func (g *Guard) Middleware(c *gin.Context) {
 	p, sess, err := g.identify(c)
 	if err != nil {
-		g.record(c, Entry(c, nil, ActionDenied, c.Request.Method+" "+c.Request.URL.Path, audit.OutcomeDenied, "invalid API token"))
-		g.deny(c, err)
+		g.refuse(c, Entry(c, nil, ActionDenied, c.Request.Method+" "+c.Request.URL.Path, audit.OutcomeDenied, "invalid API token"), err)
 		return
 	}
 	route := c.FullPath()
@@ -154,13 +166,11 @@ func (g *Guard) Middleware(c *gin.Context) {
 		return
 	}
 	if !rule.Allows(p.Role) {
-		g.record(c, Entry(c, p, ActionDenied, c.Request.Method+" "+c.Request.URL.Path, audit.OutcomeDenied, "role "+p.Role))
-		g.deny(c, errRole(p))
+		g.refuse(c, Entry(c, p, ActionDenied, c.Request.Method+" "+c.Request.URL.Path, audit.OutcomeDenied, "role "+p.Role), errRole(p))
 		return
 	}
 	if sess != nil && unsafe(c.Request.Method) && !g.sameOrigin(c, sess.csrf) {
-		g.record(c, Entry(c, p, ActionDenied, c.Request.Method+" "+c.Request.URL.Path, audit.OutcomeDenied, "missing or wrong CSRF token"))
-		g.deny(c, errCSRF)
+		g.refuse(c, Entry(c, p, ActionDenied, c.Request.Method+" "+c.Request.URL.Path, audit.OutcomeDenied, "missing or wrong CSRF token"), errCSRF)
 		return
 	}
 	WithPrincipal(c, p, sess.csrfToken())
@@ -209,11 +219,17 @@ func (g *Guard) identify(c *gin.Context) (*account.Principal, *session, error) {
 // sameOrigin checks a form or script write made with a session: the CSRF token it carries
 // (header, query or url-encoded form field; a multipart body is not read here so the upload's
 // size limit applies before any parsing) and, when the browser says where it came from, the
-// Origin.
+// Origin: scheme and host both, the scheme being https when the site is told it stands behind
+// TLS. "Origin: null" is what a browser sends from a sandboxed frame, a file or after a
+// cross-site redirect: a page of another origin, so it is refused, not taken for no header.
 func (g *Guard) sameOrigin(c *gin.Context, want string) bool {
-	if o := c.GetHeader("Origin"); o != "" && o != "null" {
+	if o := c.GetHeader("Origin"); o != "" {
+		scheme := "http"
+		if g.isSecure(c) {
+			scheme = "https"
+		}
 		u, err := url.Parse(o)
-		if err != nil || u.Host != c.Request.Host {
+		if o == "null" || err != nil || !strings.EqualFold(u.Scheme, scheme) || !strings.EqualFold(u.Host, c.Request.Host) {
 			return false
 		}
 	}
@@ -254,7 +270,29 @@ func wantsJSON(c *gin.Context) bool {
 	return strings.HasPrefix(c.Request.URL.Path, "/api/") || c.GetHeader("Authorization") != ""
 }
 
-// record writes an audit entry; a failure to write is logged, never hidden.
+// refuse answers a refused request with err, and records it within the caller's rate limit;
+// past the limit the answer is 429 with a Retry-After, and the refusal is counted into the
+// caller's flood summary instead of a line of its own.
+func (g *Guard) refuse(c *gin.Context, e audit.Entry, err error) {
+	if ok, wait := g.recordRefusal(c, e); !ok {
+		c.Header("Retry-After", strconv.Itoa(max(1, int(math.Ceil(wait.Seconds())))))
+		err = errFlood
+	}
+	g.deny(c, err)
+}
+
+// recordRefusal writes a refusal's entry if the caller is within the rate limit, else counts it
+// for the summary; false with the wait for the next one then.
+func (g *Guard) recordRefusal(c *gin.Context, e audit.Entry) (bool, time.Duration) {
+	ok, wait := g.flood.allow(e)
+	if ok {
+		g.record(c, e)
+	}
+	return ok, wait
+}
+
+// record writes an audit entry; a failure to write is logged, never hidden (the audit counts it
+// too, for /healthz).
 func (g *Guard) record(c *gin.Context, e audit.Entry) {
 	if err := g.cfg.Audit.Append(context.WithoutCancel(c.Request.Context()), e); err != nil {
 		g.cfg.Log.Error("audit: append failed", "action", e.Action, "err", err)
@@ -273,6 +311,10 @@ func Entry(c *gin.Context, p *account.Principal, action, target, outcome, detail
 }
 
 func (g *Guard) isSecure(c *gin.Context) bool { return g.secure.Load() || c.Request.TLS != nil }
+
+// Secure reports whether the request reached the site over TLS, its own or a proxy's the site
+// was told of (Config.Secure, SetSecure): where cookies are Secure and HSTS is sent.
+func (g *Guard) Secure(c *gin.Context) bool { return g.isSecure(c) }
 
 func (g *Guard) setCookie(c *gin.Context, name, value string) {
 	http.SetCookie(c.Writer, &http.Cookie{Name: name, Value: value, Path: "/", HttpOnly: true,
@@ -296,8 +338,7 @@ func (g *Guard) loginForm(c *gin.Context, p *account.Principal) {
 	if c.Request.Method == http.MethodPost {
 		got := c.PostForm(CSRFField)
 		if ck == "" || got == "" || subtle.ConstantTimeCompare([]byte(got), []byte(ck)) != 1 {
-			g.record(c, Entry(c, nil, audit.ActionLoginFailed, "", audit.OutcomeDenied, "missing or wrong CSRF token"))
-			g.deny(c, errCSRF)
+			g.refuse(c, Entry(c, nil, audit.ActionLoginFailed, "", audit.OutcomeDenied, "missing or wrong CSRF token"), errCSRF)
 			return
 		}
 	} else if ck == "" || len(ck) != 43 {
@@ -308,28 +349,50 @@ func (g *Guard) loginForm(c *gin.Context, p *account.Principal) {
 	c.Next()
 }
 
-// NextPath is where to go after login: a path on this site, never another host.
+// NextPath is where to go after login: a path on this site, never another host. It is judged as
+// a browser would read it in a Location header, where tabs and line breaks are dropped anywhere
+// and a backslash is a slash (the WHATWG URL parser): "/\t/evil.example" and "/\\evil.example"
+// are the protocol-relative "//evil.example" to a browser. So a next with any control character
+// is refused outright (the site's own links never have one), backslashes are read as slashes,
+// and what is left must be a path: one slash first, no scheme, no host.
 func NextPath(next string) string {
-	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, `/\`) ||
-		strings.ContainsAny(next, "\r\n") {
+	if strings.IndexFunc(next, func(r rune) bool { return r < 0x20 || r == 0x7f }) >= 0 {
 		return "/"
 	}
-	return next
+	clean := strings.ReplaceAll(next, `\`, "/")
+	if !strings.HasPrefix(clean, "/") || strings.HasPrefix(clean, "//") {
+		return "/"
+	}
+	u, err := url.Parse(clean)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.Opaque != "" || u.User != nil || !strings.HasPrefix(u.Path, "/") {
+		return "/"
+	}
+	return clean
 }
 
-// Login checks a person's name and password (the account store throttles and locks out), and
-// on success starts a new session: a fresh cookie, so a session planted before cannot be used.
+// Login checks a person's name and password (the account store throttles: a 429 with a
+// Retry-After when it says to wait), and on success starts a new session: a fresh cookie, so a
+// session planted before cannot be used.
 func (g *Guard) Login(c *gin.Context, name, password string) error {
 	p, err := g.cfg.Accounts.Login(c.Request.Context(), name, password, c.RemoteIP())
 	if err != nil {
+		if locked := (*account.LockedError)(nil); errors.As(err, &locked) {
+			c.Header("Retry-After", strconv.Itoa(max(1, int(math.Ceil(locked.Until.Sub(g.cfg.Now()).Seconds())))))
+		}
 		detail := err.Error()
 		var me *minsheng.Error
 		if errors.As(err, &me) {
 			detail = me.En
 		}
-		e := Entry(c, nil, audit.ActionLoginFailed, name, audit.OutcomeDenied, detail)
-		e.Actor = name // the name typed: who tried, whether or not it exists
-		g.record(c, e)
+		// the name typed, only when an account has it: people type their password into the name
+		// box, and the audit must never hold one
+		typed := audit.UnknownName
+		if _, uerr := g.cfg.Accounts.User(c.Request.Context(), name); uerr == nil {
+			typed = name
+		}
+		e := Entry(c, nil, audit.ActionLoginFailed, typed, audit.OutcomeDenied, detail)
+		e.Actor = typed
+		g.recordRefusal(c, e) // the answer is the store's: the hash is done already
 		return err
 	}
 	if old, err := c.Cookie(SessionCookie); err == nil {

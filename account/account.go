@@ -143,7 +143,8 @@ func LockPath(dir string) string { return filepath.Join(dir, ".accounts.lock") }
 type Store struct {
 	// Now is the clock; tests set it. Defaults to time.Now.
 	Now func() time.Time
-	// Throttle says when failed logins lock a name or an address. Defaults to DefaultThrottle.
+	// Throttle says how failed logins lock a name at an address and slow a name down. Defaults
+	// to DefaultThrottle.
 	Throttle Throttle
 	// Hash are the argon2id costs of new password hashes. Defaults to DefaultParams.
 	Hash Params
@@ -158,8 +159,8 @@ type Store struct {
 	info    fs.FileInfo
 	checked time.Time // when the file was last looked at (monotonic), for loadRecent
 
-	hashing chan struct{} // bounds the argon2id hashes running at once (64 MiB each)
-	dummy   func() string // a hash to verify against for unknown names, so they take as long
+	gate  *hashGate     // bounds the argon2id hashes running at once (64 MiB each), per address too
+	dummy func() string // a hash to verify against for unknown names, so they take as long
 }
 
 // Open opens the accounts of data folder dir; the file need not exist yet. reg names the lead
@@ -170,7 +171,7 @@ func Open(dir string, reg *minsheng.Registry) (*Store, error) {
 	}
 	s := &Store{
 		Now: time.Now, Throttle: DefaultThrottle, Hash: DefaultParams, Location: time.Local,
-		dir: dir, hashing: make(chan struct{}, 2),
+		dir: dir, gate: newHashGate(2),
 	}
 	for _, src := range reg.Sources {
 		if !slices.Contains(s.units, src.LeadUnit) {
@@ -526,11 +527,11 @@ func noUser(name string) error {
 // hash hashes a password, waiting for a free slot: each hash holds Hash.Memory for its duration.
 func (s *Store) hash(ctx context.Context, password string) (string, error) {
 	select {
-	case s.hashing <- struct{}{}:
+	case s.gate.slots <- struct{}{}:
 	case <-ctx.Done():
 		return "", ctx.Err()
 	}
-	defer func() { <-s.hashing }()
+	defer func() { <-s.gate.slots }()
 	return HashPassword(password, s.Hash)
 }
 

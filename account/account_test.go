@@ -231,6 +231,11 @@ func TestAccountDisabledUser(t *testing.T) {
 	wantCode(t, err, minsheng.ENOTFOUND)
 }
 
+// TestAccountLockout: five wrong passwords for a name from one address lock that name at that
+// address only, with a time to try again and a Retry-After; the right password from an address
+// that has not failed for the name gets in all the while (before, the name was locked from
+// everywhere: a guesser could lock an administrator out); the lock survives a restart, ends, and
+// an administrator can lift it.
 func TestAccountLockout(t *testing.T) {
 	ctx := context.Background()
 	c := newClock()
@@ -255,37 +260,44 @@ func TestAccountLockout(t *testing.T) {
 	if _, err := s.Login(ctx, "assessor", "assessor password", "10.0.0.9"); err != nil {
 		t.Fatalf("after four failures: %v", err)
 	}
-	// a success cleared the name: five more failures lock it; the fifth says so
+	// a success cleared the address: five more failures lock the name there; the fifth says so
 	var err error
 	for i := range 5 {
-		_, err = s.Login(ctx, "assessor", fmt.Sprintf("guess %d", i), "10.0.0.9")
-		wantCode(t, err, minsheng.EUNAUTHORIZED)
+		c.Add(time.Minute) // past the name's own delay, which the failures before this set too
+		_, err = s.Login(ctx, "assessor", fmt.Sprintf("guess %d", i), "10.0.0.9:5000")
+		if i < 4 {
+			wantCode(t, err, minsheng.EUNAUTHORIZED)
+		}
 	}
+	wantCode(t, err, minsheng.ETOOMANY)
 	var locked *account.LockedError
 	if !errors.As(err, &locked) || !locked.Until.Equal(c.Now().Add(15*time.Minute)) {
 		t.Fatalf("the fifth failure did not lock: %v", err)
 	}
-	if msg := minsheng.ErrorMessage(err); !strings.Contains(msg, "2024-10-31 09:35") || !strings.Contains(msg, "锁定") ||
+	if msg := minsheng.ErrorMessage(err); !strings.Contains(msg, "2024-10-31 09:40") || !strings.Contains(msg, "锁定") ||
 		!strings.Contains(msg, "try again after") {
 		t.Errorf("lock message: %s", msg)
 	}
-	// locked: the right password too is refused, from another address as well
+	// locked at 10.0.0.9: the right password too is refused there, without a hash
 	c.Add(14 * time.Minute)
-	_, err = s.Login(ctx, "assessor", "assessor password", "10.0.0.10")
-	if !errors.As(err, &locked) {
-		t.Fatalf("locked name logged in: %v", err)
+	if _, err = s.Login(ctx, "assessor", "assessor password", "10.0.0.9:5001"); !errors.As(err, &locked) {
+		t.Fatalf("a locked name at its address logged in: %v", err)
+	}
+	// but the right password from an address that has not failed gets in
+	if _, err := s.Login(ctx, "assessor", "assessor password", "10.0.0.10"); err != nil {
+		t.Fatalf("the right password from another address while 10.0.0.9 is locked: %v", err)
 	}
 	if until, _ := s.LockedUntil(ctx, "assessor"); until.IsZero() {
 		t.Error("LockedUntil says not locked")
 	}
 	// the lock survives a restart
 	s2 := mustOpen(t, dir, c)
-	if _, err := s2.Login(ctx, "assessor", "assessor password", "10.0.0.10"); !errors.As(err, &locked) {
+	if _, err := s2.Login(ctx, "assessor", "assessor password", "10.0.0.9"); !errors.As(err, &locked) {
 		t.Fatalf("a new Store forgot the lock: %v", err)
 	}
 	// and ends
 	c.Add(time.Minute)
-	if _, err := s2.Login(ctx, "assessor", "assessor password", "10.0.0.10"); err != nil {
+	if _, err := s2.Login(ctx, "assessor", "assessor password", "10.0.0.9"); err != nil {
 		t.Fatalf("after the lock: %v", err)
 	}
 
@@ -293,7 +305,7 @@ func TestAccountLockout(t *testing.T) {
 	for range 5 {
 		_, err = s.Login(ctx, "nosuchuser", "guess", "10.0.0.11")
 	}
-	if !errors.As(err, &locked) {
+	if !errors.As(err, &locked) || minsheng.ErrorCode(err) != minsheng.ETOOMANY {
 		t.Errorf("an unknown name is not locked alike: %v", err)
 	}
 
@@ -301,40 +313,105 @@ func TestAccountLockout(t *testing.T) {
 	for range 5 {
 		s.Login(ctx, "assessor", "guess", "10.0.0.12")
 	}
+	if _, err := s.Login(ctx, "assessor", "assessor password", "10.0.0.12"); !errors.As(err, &locked) {
+		t.Fatalf("not locked at 10.0.0.12: %v", err)
+	}
 	if err := s.Unlock(ctx, "assessor"); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s.Login(ctx, "assessor", "assessor password", "10.0.0.12"); err != nil {
 		t.Errorf("after Unlock: %v", err)
 	}
+	if until, _ := s.LockedUntil(ctx, "assessor"); !until.IsZero() {
+		t.Errorf("LockedUntil %v after Unlock", until)
+	}
 }
 
-func TestAccountAddressLockout(t *testing.T) {
+// TestAccountNameSlowDown: guessing one name from many addresses, each failing once, does not
+// lock it; past five failures every further attempt from an address that has failed waits a
+// delay that doubles (1 s, 2 s, 4 s …) up to MaxDelay, without counting attempts made during
+// it; an address that has not failed logs in with the right password at once. Before, 20
+// failures locked a whole address and 5 a name from everywhere; now no address is locked for
+// guessing other names.
+func TestAccountNameSlowDown(t *testing.T) {
 	ctx := context.Background()
 	c := newClock()
 	s := mustOpen(t, t.TempDir(), c)
 	mustAdd(t, s, "admin", account.RoleAdmin, "", "admin password")
-	var err error
-	for i := range account.DefaultThrottle.AddrFailures {
-		_, err = s.Login(ctx, fmt.Sprintf("guess%02d", i), "password123", fmt.Sprintf("192.0.2.5:%d", 40000+i))
+	guesser := func(i int) string { return fmt.Sprintf("192.0.2.%d:40000", i) }
+	for i := 1; i <= 4; i++ {
+		if _, err := s.Login(ctx, "admin", "guess", guesser(i)); minsheng.ErrorCode(err) != minsheng.EUNAUTHORIZED {
+			t.Fatalf("guess %d: %v", i, err)
+		}
 	}
-	var locked *account.LockedError
-	if !errors.As(err, &locked) {
-		t.Fatalf("guessing across names did not lock the address: %v", err)
+	if until, _ := s.LockedUntil(ctx, "admin"); !until.IsZero() {
+		t.Fatalf("slowed down after 4 failures, until %v", until)
 	}
-	if _, err := s.Login(ctx, "admin", "admin password", "192.0.2.5:1"); !errors.As(err, &locked) {
-		t.Errorf("a locked address logged in: %v", err)
+	var slow *account.LockedError
+	for i, wantDelay := range []time.Duration{1, 2, 4, 8, 16} {
+		wantDelay *= time.Second
+		addr := guesser(5 + i)
+		if _, err := s.Login(ctx, "admin", "guess", addr); minsheng.ErrorCode(err) != minsheng.EUNAUTHORIZED {
+			t.Fatalf("failure %d: %v", 5+i, err)
+		}
+		// the guesser that just failed must wait; the one before it too
+		for _, again := range []string{addr, guesser(1)} {
+			_, err := s.Login(ctx, "admin", "admin password", again)
+			if minsheng.ErrorCode(err) != minsheng.ETOOMANY || !errors.As(err, &slow) || !slow.Until.Equal(c.Now().Add(wantDelay)) {
+				t.Fatalf("after %d failures, %s again: %v, want to wait %v", 5+i, again, err, wantDelay)
+			}
+		}
+		// an address that never failed gets in, the delay or not
+		if _, err := s.Login(ctx, "admin", "admin password", fmt.Sprintf("10.1.0.%d", i)); err != nil {
+			t.Fatalf("the right password from a fresh address after %d failures: %v", 5+i, err)
+		}
+		c.Add(wantDelay)
 	}
-	if _, err := s.Login(ctx, "admin", "admin password", "192.0.2.6:1"); err != nil {
-		t.Errorf("another address: %v", err)
+	if msg := minsheng.ErrorMessage(fmt.Errorf("x: %w", slowErr(t, s, c))); !strings.Contains(msg, "秒后再试") || !strings.Contains(msg, "seconds") {
+		t.Errorf("delay message %q", msg)
 	}
-	// IPv6 addresses count by /64
-	for i := range account.DefaultThrottle.AddrFailures {
-		_, err = s.Login(ctx, fmt.Sprintf("v6guess%02d", i), "password123", fmt.Sprintf("[2001:db8::%x]:443", i+1))
+	// the delay stops doubling at MaxDelay
+	for i := range 12 {
+		s.Login(ctx, "admin", "guess", fmt.Sprintf("198.51.100.%d", i))
+		c.Add(time.Second)
 	}
-	if _, err := s.Login(ctx, "admin", "admin password", "[2001:db8::ffff]:443"); !errors.As(err, &locked) {
+	_, err := s.Login(ctx, "admin", "guess", "198.51.100.200")
+	if err == nil {
+		t.Fatal("a guess logged in")
+	}
+	_, err = s.Login(ctx, "admin", "guess", "198.51.100.200")
+	if !errors.As(err, &slow) || slow.Until.Sub(c.Now()) != account.DefaultThrottle.MaxDelay {
+		t.Errorf("after 30 failures: %v, want a wait of %v", err, account.DefaultThrottle.MaxDelay)
+	}
+	// an address guessing many names is not locked out of its own (what 20 failures did before)
+	for i := range 25 {
+		s.Login(ctx, fmt.Sprintf("guess%02d", i), "password123", "203.0.113.5:1")
+	}
+	if _, err := s.Login(ctx, "admin", "admin password", "203.0.113.5:2"); err != nil {
+		t.Errorf("an office address after 25 failures for other names: %v", err)
+	}
+	// IPv6 addresses count by /64: another host of the /64 is the same address
+	for range 5 {
+		s.Login(ctx, "admin", "guess", "[2001:db8::1]:443")
+	}
+	if _, err := s.Login(ctx, "admin", "admin password", "[2001:db8::ffff]:443"); !errors.As(err, &slow) {
 		t.Errorf("another host of the same /64 logged in: %v", err)
 	}
+	if _, err := s.Login(ctx, "admin", "admin password", "[2001:db8:0:1::1]:443"); err != nil {
+		t.Errorf("another /64: %v", err)
+	}
+}
+
+// slowErr is the answer to an attempt from an address that has failed, during a delay.
+func slowErr(t *testing.T, s *account.Store, c *clock) error {
+	t.Helper()
+	ctx := context.Background()
+	s.Login(ctx, "admin", "guess", "192.0.2.250")
+	_, err := s.Login(ctx, "admin", "guess", "192.0.2.250")
+	if minsheng.ErrorCode(err) != minsheng.ETOOMANY {
+		t.Fatalf("no delay: %v", err)
+	}
+	return err
 }
 
 func TestAccountSetPassword(t *testing.T) {
@@ -560,7 +637,8 @@ func TestAccountConcurrentWriters(t *testing.T) {
 			errs <- err
 		})
 		wg.Go(func() {
-			_, err := s.Login(ctx, fmt.Sprintf("ghost%02d", i), "wrong password", "")
+			// each from its own address: one address may have only a few logins waiting at once
+			_, err := s.Login(ctx, fmt.Sprintf("ghost%02d", i), "wrong password", fmt.Sprintf("10.0.3.%d", i))
 			if minsheng.ErrorCode(err) != minsheng.EUNAUTHORIZED {
 				errs <- err
 			}

@@ -16,14 +16,22 @@ import (
 
 func (s *Server) healthz(c *gin.Context) {
 	a := s.current.Load()
+	var h gin.H
+	status := http.StatusOK
 	if a == nil {
 		err := *s.loadErr.Load()
-		c.JSON(http.StatusServiceUnavailable, gin.H{"status": "unavailable",
-			"error": gin.H{"code": minsheng.ErrorCode(err), "message": minsheng.ErrorMessage(err)}})
-		return
+		status, h = http.StatusServiceUnavailable, gin.H{"status": "unavailable",
+			"error": gin.H{"code": minsheng.ErrorCode(err), "message": minsheng.ErrorMessage(err)}}
+	} else {
+		h = gin.H{"status": "ok", "warehouse": filepath.Base(a.snap.Path),
+			"loaded_at": a.snap.LoadedAt.In(s.cfg.Location).Format(time.RFC3339), "years": a.snap.Years()}
 	}
-	c.JSON(http.StatusOK, gin.H{"status": "ok", "warehouse": filepath.Base(a.snap.Path),
-		"loaded_at": a.snap.LoadedAt.In(s.cfg.Location).Format(time.RFC3339), "years": a.snap.Years()})
+	if s.cfg.Health != nil {
+		for k, v := range s.cfg.Health() {
+			h[k] = v
+		}
+	}
+	c.JSON(status, h)
 }
 
 // query is a request's year and as-of date, checked.

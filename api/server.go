@@ -35,6 +35,8 @@ type Config struct {
 	// Middleware runs before every route, the 404 and the 405 answers included: the access
 	// guard. Routes added later (Engine) get it too.
 	Middleware []gin.HandlerFunc
+	// Health adds fields to the /healthz answer, such as the audit entries lost; nil: none.
+	Health func() map[string]any
 }
 
 // Server is the HTTP API over one data folder.

@@ -1,26 +1,38 @@
 // Package audit keeps the audit log: who did what, when, from where, and how it ended. It is
 // append-only and lives in the data folder outside the rebuildable warehouse:
 //
-//	DIR/audit/audit.jsonl    one JSON object per line, mode 0600
-//	DIR/audit/.audit.lock    the advisory lock every appender takes
+//	DIR/audit/audit.jsonl           this month's entries: one JSON object per line, mode 0600
+//	DIR/audit/audit-2026-11.jsonl   an earlier month's, moved aside whole when the next began
+//	DIR/audit/.audit.lock           the advisory lock every appender takes
 //
 // An entry is committed once its line, newline included, is synced. A crash mid-append leaves a
 // last line without its newline: readers skip it, and the next append cuts it off first, so every
 // entry starts on its own line. The log holds no person's name or ID number: details are short
 // texts about accounts and files, and anything that looks like an ID number is masked anyway.
+//
+// The log rotates by month, so no file grows without end and a month can be archived or handed
+// to an inspector as it is: the first entry of a new month (in the county's time zone) moves
+// audit.jsonl aside, by a rename under the lock, to the name of the month its entries began in.
+// Nothing is ever cut or dropped; Read reads every month in order.
 package audit
 
 import (
+	"bufio"
 	"context"
 	"encoding/csv"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
+	"sort"
+	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -55,6 +67,10 @@ const (
 	ActionSettingChange = "setting_change"
 )
 
+// UnknownName stands for a login name no account has, in the actor and target of a failed
+// login: what was typed may be a password typed into the name box.
+const UnknownName = "(未知用户名 unknown name)"
+
 // Outcomes.
 const (
 	OutcomeOK     = "ok"
@@ -83,8 +99,54 @@ const (
 	maxDetail = 512
 )
 
-// Path is the log of data folder dir.
+// Path is the current month's log of data folder dir (Files lists every month's).
 func Path(dir string) string { return filepath.Join(dir, "audit", "audit.jsonl") }
+
+// monthFile is how a past month's file is named: audit-2026-11.jsonl, and audit-2026-11-2.jsonl
+// for a second file of the same month (a clock set back and forward again).
+var monthFile = regexp.MustCompile(`^audit-([0-9]{4})-([0-9]{2})(?:-([0-9]+))?\.jsonl$`)
+
+// Files returns every file of data folder dir's log, oldest first: the past months', then the
+// current one (whether or not it exists yet).
+func Files(dir string) ([]string, error) {
+	des, err := os.ReadDir(filepath.Dir(Path(dir)))
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("audit: %w", err)
+	}
+	type month struct {
+		name         string
+		year, m, seq int
+	}
+	var months []month
+	for _, de := range des {
+		sm := monthFile.FindStringSubmatch(de.Name())
+		if sm == nil || !de.Type().IsRegular() {
+			continue
+		}
+		mo := month{name: de.Name(), seq: 1}
+		mo.year, _ = strconv.Atoi(sm[1])
+		mo.m, _ = strconv.Atoi(sm[2])
+		if sm[3] != "" {
+			mo.seq, _ = strconv.Atoi(sm[3])
+		}
+		months = append(months, mo)
+	}
+	sort.Slice(months, func(i, j int) bool {
+		a, b := months[i], months[j]
+		if a.year != b.year {
+			return a.year < b.year
+		}
+		if a.m != b.m {
+			return a.m < b.m
+		}
+		return a.seq < b.seq
+	})
+	out := make([]string, 0, len(months)+1)
+	for _, mo := range months {
+		out = append(out, filepath.Join(filepath.Dir(Path(dir)), mo.name))
+	}
+	return append(out, Path(dir)), nil
+}
 
 func lockPath(dir string) string { return filepath.Join(dir, "audit", ".audit.lock") }
 
@@ -94,10 +156,20 @@ type Log struct {
 	// Now is the clock; tests set it. Defaults to time.Now.
 	Now func() time.Time
 
-	dir string
-	loc *time.Location
-	mu  sync.Mutex
+	dir      string
+	loc      *time.Location
+	mu       sync.Mutex
+	failures atomic.Int64 // entries that could not be written, even after retries
 }
+
+// Failures is how many entries this Log could not write since it was opened, every retry spent:
+// /healthz shows it, so a lost entry is never silent.
+func (l *Log) Failures() int64 { return l.failures.Load() }
+
+// appendRetries are the waits before each further try of an append that failed (a full disk
+// being cleared, a lock file briefly missing): about a second in all before an entry is counted
+// as lost.
+var appendRetries = []time.Duration{20 * time.Millisecond, 100 * time.Millisecond, 300 * time.Millisecond, 600 * time.Millisecond}
 
 // Open opens the audit log of data folder dir, creating DIR/audit. Times are written in loc, the
 // county's time zone (nil: UTC).
@@ -113,7 +185,9 @@ func Open(dir string, loc *time.Location) (*Log, error) {
 
 var actionRE = regexp.MustCompile(`^[a-z][a-z0-9_]{0,39}$`)
 
-// Append commits one entry: once it returns nil, the entry is on disk. A zero Time is now.
+// Append commits one entry: once it returns nil, the entry is on disk. A zero Time is now. A
+// write that fails is tried again for about a second; one that never succeeds is counted
+// (Failures) and returned.
 // Errors: EINVALID for an entry without an actor, a kind, an action or a known outcome.
 func (l *Log) Append(ctx context.Context, e Entry) error {
 	if err := ctx.Err(); err != nil {
@@ -144,15 +218,94 @@ func (l *Log) Append(ctx context.Context, e Entry) error {
 
 	l.mu.Lock() // goroutines of this process queue here rather than on the file lock
 	defer l.mu.Unlock()
+	err = l.write(line, e.Time)
+	for _, wait := range appendRetries {
+		if err == nil {
+			return nil
+		}
+		time.Sleep(wait) // not ctx: callers pass a context without cancel, and the entry must land
+		err = l.write(line, e.Time)
+	}
+	if err != nil {
+		l.failures.Add(1)
+	}
+	return err
+}
+
+// write appends one line under the file lock, first moving last month's file aside if at is in
+// a later month.
+func (l *Log) write(line []byte, at time.Time) error {
 	unlock, err := jsonl.Lock(lockPath(l.dir))
 	if err != nil {
 		return fmt.Errorf("audit: lock: %w", err)
 	}
 	defer unlock()
+	if err := l.rotate(at); err != nil {
+		return fmt.Errorf("audit: rotate: %w", err)
+	}
 	if err := jsonl.Append(Path(l.dir), line); err != nil {
 		return fmt.Errorf("audit: %w", err)
 	}
 	return nil
+}
+
+// rotate moves the current file aside when an entry of a later month comes: to the name of the
+// month of its first entry, never over a file already there. The caller holds the lock. An entry
+// of an earlier month (a clock set back) is appended to the current file: nothing is lost.
+func (l *Log) rotate(at time.Time) error {
+	first, err := firstTime(Path(l.dir))
+	if err != nil || first.IsZero() {
+		return err
+	}
+	first, at = first.In(l.loc), at.In(l.loc)
+	if first.Year()*12+int(first.Month()) >= at.Year()*12+int(at.Month()) {
+		return nil
+	}
+	dir := filepath.Dir(Path(l.dir))
+	for seq := 1; ; seq++ {
+		name := fmt.Sprintf("audit-%s.jsonl", first.Format("2006-01"))
+		if seq > 1 {
+			name = fmt.Sprintf("audit-%s-%d.jsonl", first.Format("2006-01"), seq)
+		}
+		target := filepath.Join(dir, name)
+		if _, err := os.Lstat(target); err == nil {
+			continue
+		} else if !errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
+		if err := os.Rename(Path(l.dir), target); err != nil {
+			return err
+		}
+		if d, err := os.Open(dir); err == nil { // the rename must survive a crash
+			d.Sync()
+			d.Close()
+		}
+		return nil
+	}
+}
+
+// firstTime is the time of the first entry of the file at path; zero for a missing or empty file,
+// or one whose first line cannot be read as an entry (it is then not rotated).
+func firstTime(path string) (time.Time, error) {
+	f, err := os.Open(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return time.Time{}, nil
+	}
+	if err != nil {
+		return time.Time{}, err
+	}
+	defer f.Close()
+	line, err := bufio.NewReaderSize(f, 4096).ReadSlice('\n')
+	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) {
+		return time.Time{}, err
+	}
+	var e struct {
+		Time time.Time `json:"time"`
+	}
+	if json.Unmarshal(line, &e) != nil {
+		return time.Time{}, nil
+	}
+	return e.Time, nil
 }
 
 func (l *Log) now() time.Time {
@@ -205,18 +358,24 @@ func (f Filter) match(e Entry) bool {
 		(f.Outcome == "" || e.Outcome == f.Outcome) && (f.Target == "" || e.Target == f.Target)
 }
 
-// Read returns the entries of data folder dir's log that the filter picks, oldest first. A last
-// line cut short by a crash is not an entry; no log yet is no entries.
+// Read returns the entries of data folder dir's log that the filter picks, oldest first, every
+// month's. A last line cut short by a crash is not an entry; no log yet is no entries.
 func Read(dir string, f Filter) ([]Entry, error) {
-	var out []Entry
-	err := jsonl.Read(Path(dir), func(line []byte) {
-		var e Entry
-		if json.Unmarshal(line, &e) == nil && f.match(e) {
-			out = append(out, e)
-		}
-	})
+	files, err := Files(dir)
 	if err != nil {
-		return nil, fmt.Errorf("audit: %w", err)
+		return nil, err
+	}
+	var out []Entry
+	for _, path := range files {
+		err := jsonl.Read(path, func(line []byte) {
+			var e Entry
+			if json.Unmarshal(line, &e) == nil && f.match(e) {
+				out = append(out, e)
+			}
+		})
+		if err != nil {
+			return nil, fmt.Errorf("audit: %w", err)
+		}
 	}
 	if f.Limit > 0 && len(out) > f.Limit {
 		out = out[len(out)-f.Limit:]

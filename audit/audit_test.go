@@ -264,3 +264,114 @@ func TestAuditCSV(t *testing.T) {
 		}
 	}
 }
+
+// TestAuditRotatesByMonth: the first entry of a new month (county time) moves the month before
+// aside whole; every line is kept, and Read gives every month's in order. A clock set back
+// appends to the current file, and a month seen twice gets a second file, never overwriting.
+func TestAuditRotatesByMonth(t *testing.T) {
+	dir := t.TempDir()
+	l := mustOpen(t, dir)
+	e := audit.Entry{Actor: "root", ActorKind: audit.KindCLI, Action: audit.ActionUserAdd, Outcome: audit.OutcomeOK}
+	at := func(s string) time.Time {
+		tm, err := time.ParseInLocation("2006-01-02 15:04", s, shanghai)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tm
+	}
+	times := []string{
+		"2026-11-01 00:00", "2026-11-30 23:59", // November
+		"2026-12-01 00:00", // 2026-11-30 16:00 UTC: December in the county
+		"2026-12-31 10:00",
+		"2026-11-15 12:00", // a clock set back: into the current file
+		"2027-01-02 08:00",
+		"2026-12-20 08:00", // set back again: into January's file
+		"2027-02-01 08:00",
+	}
+	for i, s := range times {
+		e.Time, e.Target = at(s), fmt.Sprintf("u%d", i)
+		mustAppend(t, l, e)
+	}
+	files, err := audit.Files(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, f := range files {
+		names = append(names, strings.TrimPrefix(f, dir+"/audit/"))
+	}
+	want := []string{"audit-2026-11.jsonl", "audit-2026-12.jsonl", "audit-2027-01.jsonl", "audit.jsonl"}
+	if strings.Join(names, " ") != strings.Join(want, " ") {
+		t.Errorf("files %q, want %q", names, want)
+	}
+	got, err := audit.Read(dir, audit.Filter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != len(times) {
+		t.Fatalf("%d entries read back, want %d: a line was lost", len(got), len(times))
+	}
+	for i, g := range got {
+		if g.Target != fmt.Sprintf("u%d", i) {
+			t.Errorf("entry %d is %s, want u%d: months out of order", i, g.Target, i)
+		}
+	}
+	if got, _ := audit.Read(dir, audit.Filter{Limit: 2}); len(got) != 2 || got[1].Target != "u7" {
+		t.Errorf("newest 2: %+v", got)
+	}
+	for _, f := range files {
+		if fi, err := os.Stat(f); err != nil || fi.Mode().Perm() != 0o600 {
+			t.Errorf("%s: %v %v, want 0600", f, fi.Mode(), err)
+		}
+	}
+	// a file of February already there (put back from a backup): the next one is February's
+	// second, and the first is left as it was
+	placed := []byte(`{"time":"2027-02-03T08:00:00+08:00","actor":"root","actor_kind":"cli","action":"user_add","target":"backup","outcome":"ok"}` + "\n")
+	os.WriteFile(dir+"/audit/audit-2027-02.jsonl", placed, 0o600)
+	e.Time, e.Target = at("2027-03-01 08:00"), "u8"
+	mustAppend(t, l, e)
+	if b, _ := os.ReadFile(dir + "/audit/audit-2027-02.jsonl"); !bytes.Equal(b, placed) {
+		t.Errorf("rotation overwrote a month's file: %s", b)
+	}
+	got, _ = audit.Read(dir, audit.Filter{})
+	var order []string
+	for _, g := range got {
+		order = append(order, g.Target)
+	}
+	if strings.Join(order, " ") != "u0 u1 u2 u3 u4 u5 u6 backup u7 u8" {
+		t.Errorf("entries read in the order %v", order)
+	}
+}
+
+// TestAuditFailureCounted: an entry that cannot be written, retries spent, is returned as an
+// error and counted (what /healthz shows), never dropped silently; the log works again once the
+// fault is gone.
+func TestAuditFailureCounted(t *testing.T) {
+	dir := t.TempDir()
+	l := mustOpen(t, dir)
+	e := audit.Entry{Actor: "root", ActorKind: audit.KindCLI, Action: audit.ActionUserAdd, Outcome: audit.OutcomeOK}
+	// a directory where the file should be: no write can succeed, root or not
+	if err := os.Mkdir(audit.Path(dir), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Append(context.Background(), e); err == nil {
+		t.Fatal("an append to an unwritable log succeeded")
+	}
+	if n := l.Failures(); n != 1 {
+		t.Errorf("Failures() = %d after one lost entry, want 1", n)
+	}
+	// the fault cleared while the append is retrying: the entry lands, nothing is counted
+	done := make(chan error, 1)
+	go func() { done <- l.Append(context.Background(), e) }()
+	time.Sleep(5 * time.Millisecond)
+	os.Remove(audit.Path(dir))
+	if err := <-done; err != nil {
+		t.Errorf("an append whose fault cleared within the retries: %v", err)
+	}
+	if n := l.Failures(); n != 1 {
+		t.Errorf("Failures() = %d, want still 1", n)
+	}
+	if got, _ := audit.Read(dir, audit.Filter{}); len(got) != 1 {
+		t.Errorf("%d entries, want 1", len(got))
+	}
+}

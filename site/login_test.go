@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -45,28 +46,37 @@ func TestSessionCookie(t *testing.T) {
 	f.site.Guard.SetSecure(false)
 }
 
-// TestLoginFailures: a wrong password says nothing of the name; five in a row lock the name even
-// for the right password, with a time to try again; every attempt is in the audit log with its
-// address; the administrator's unlock lets the person in.
+// TestLoginFailures: a wrong password says nothing of the name; five in a row from one address
+// lock the name at that address even for the right password, answered 429 with a Retry-After
+// and a time to try again; the right password from another address gets in meanwhile (before,
+// the name was locked from everywhere); every attempt is in the audit log with its address;
+// the administrator's unlock lets the person in at the first address too.
 func TestLoginFailures(t *testing.T) {
 	f := newFixture(t)
 	c := f.anonymous(t)
-	try := func(name, pw string) (int, string) {
-		res, body := c.do("POST", "/login", form(url.Values{"name": {name}, "password": {pw}, "csrf": {c.loginCSRF()}}))
-		return res.StatusCode, body
+	try := func(c *client, name, pw string) (*http.Response, string) {
+		return c.do("POST", "/login", form(url.Values{"name": {name}, "password": {pw}, "csrf": {c.loginCSRF()}}))
 	}
-	s1, b1 := try("leader", "wrong password 1")
-	s2, b2 := try("nobody-here", "wrong password 1")
-	if s1 != http.StatusUnauthorized || s2 != http.StatusUnauthorized || !strings.Contains(b1, "用户名或密码不正确") ||
+	r1, b1 := try(c, "leader", "wrong password 1")
+	r2, b2 := try(c, "nobody-here", "wrong password 1")
+	if r1.StatusCode != http.StatusUnauthorized || r2.StatusCode != http.StatusUnauthorized || !strings.Contains(b1, "用户名或密码不正确") ||
 		!strings.Contains(b2, "用户名或密码不正确") {
-		t.Fatalf("wrong password: %d, unknown name: %d; both must be 401 with one message", s1, s2)
+		t.Fatalf("wrong password: %d, unknown name: %d; both must be 401 with one message", r1.StatusCode, r2.StatusCode)
 	}
 	for i := 2; i <= 5; i++ {
-		try("leader", "wrong password")
+		try(c, "leader", "wrong password")
 	}
-	s, body := try("leader", f.password["leader"])
-	if s != http.StatusUnauthorized || !strings.Contains(body, "锁定") || !strings.Contains(body, "locked") {
-		t.Fatalf("the right password after five failures: %d, want 401 locked\n%s", s, shortBody(body))
+	res, body := try(c, "leader", f.password["leader"])
+	if res.StatusCode != http.StatusTooManyRequests || !strings.Contains(body, "锁定") || !strings.Contains(body, "locked") {
+		t.Fatalf("the right password after five failures: %d, want 429 locked\n%s", res.StatusCode, shortBody(body))
+	}
+	if ra, err := strconv.Atoi(res.Header.Get("Retry-After")); err != nil || ra < 14*60 || ra > 15*60 {
+		t.Errorf("Retry-After %q, want about 15 minutes in seconds", res.Header.Get("Retry-After"))
+	}
+	// a colleague at another address, or the person at another desk, is not locked out
+	other := f.anonymousFrom(t, "127.0.0.2")
+	if res, body := try(other, "leader", f.password["leader"]); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("the right password from 127.0.0.2 while 127.0.0.1 is locked: %d, want 303\n%s", res.StatusCode, shortBody(body))
 	}
 	entries, err := audit.Read(f.dir, audit.Filter{Action: audit.ActionLoginFailed})
 	if err != nil {
@@ -84,8 +94,8 @@ func TestLoginFailures(t *testing.T) {
 	if res, _ := admin.do("POST", "/admin/accounts/leader/unlock", nil); res.StatusCode != http.StatusSeeOther {
 		t.Fatalf("unlock: %d", res.StatusCode)
 	}
-	if s, _ := try("leader", f.password["leader"]); s != http.StatusSeeOther {
-		t.Errorf("login after unlock: %d, want 303", s)
+	if res, _ := try(c, "leader", f.password["leader"]); res.StatusCode != http.StatusSeeOther {
+		t.Errorf("login after unlock: %d, want 303", res.StatusCode)
 	}
 	if e, _ := audit.Read(f.dir, audit.Filter{Action: audit.ActionUserUnlock, Actor: "admin"}); len(e) != 1 {
 		t.Errorf("the unlock is not in the audit log: %v", e)

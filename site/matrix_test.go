@@ -115,7 +115,8 @@ func matrix(t *testing.T, f *fixture) []row {
 }
 
 // TestRouteRoleMatrix sends every route of the site as every role, anonymous and a script, over
-// real HTTP through the login page, and checks the status; it prints the table it checked.
+// real HTTP through the login page, and checks the status, and a HEAD of every GET route the
+// same status; it prints the table it checked.
 func TestRouteRoleMatrix(t *testing.T) {
 	f := newFixture(t)
 	cs := f.clients(t)
@@ -143,6 +144,15 @@ func TestRouteRoleMatrix(t *testing.T) {
 				t.Errorf("%s %s as %s: %d, want %d\n%s", r.method, path, who, res.StatusCode, want, shortBody(got))
 			}
 			fmt.Fprintf(&table, " %d |", res.StatusCode)
+			// HEAD answers as GET does, every GET route for every caller, without a body
+			if r.method == "GET" {
+				head, got := c.do("HEAD", path, nil)
+				if want := r.want.of(who); head.StatusCode != want || got != "" ||
+					head.Header.Get("Location") != res.Header.Get("Location") {
+					t.Errorf("HEAD %s as %s: %d %q body %d bytes, want %d %q as GET and no body", path, who,
+						head.StatusCode, head.Header.Get("Location"), len(got), want, res.Header.Get("Location"))
+				}
+			}
 		}
 		table.WriteString("\n")
 	}

@@ -32,7 +32,9 @@ type Config struct {
 	Now      func() time.Time
 	Plans    map[int]*minsheng.Plan // the years' registries, for the notes
 	Pipeline *pipeline.Pipeline     // ingest and build, for uploads
-	Secure   bool                   // cookies Secure: behind a TLS-terminating proxy
+	Secure   bool                   // cookies Secure and HSTS: behind a TLS-terminating proxy
+	Limits   Limits                 // the HTTP server's timeouts and connection limit; zero fields: DefaultLimits
+	Access   access.Config          // the guard's rate limit of refusals (RefusedBurst …); the rest is set here
 }
 
 // Site is the assembled service.
@@ -45,6 +47,7 @@ type Site struct {
 	Notes    *notes.Store
 	Uploads  *uploads.Service
 	pipeline *pipeline.Pipeline
+	limits   Limits
 }
 
 // New opens the accounts and the audit log of the data folder and assembles the routes.
@@ -70,7 +73,7 @@ func New(cfg Config) (*Site, error) {
 		accounts.Now = cfg.Now
 	}
 	accounts.Location = cfg.Location
-	s := &Site{Accounts: accounts, Audit: log, pipeline: cfg.Pipeline}
+	s := &Site{Accounts: accounts, Audit: log, pipeline: cfg.Pipeline, limits: cfg.Limits.withDefaults()}
 	s.Notes, err = notes.Open(notes.Config{Dir: cfg.Dir, Plans: cfg.Plans, Registry: cfg.Registry, Location: cfg.Location,
 		Audit: log, Now: cfg.Now})
 	if err != nil {
@@ -80,13 +83,16 @@ func New(cfg Config) (*Site, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.Guard, err = access.New(access.Config{Accounts: accounts, Audit: log, Secure: cfg.Secure, Now: cfg.Now, Log: cfg.Log,
-		Page: func(c *gin.Context, err error) { s.Pages.Page(c, err) }})
+	ac := cfg.Access
+	ac.Accounts, ac.Audit, ac.Secure, ac.Now, ac.Log = accounts, log, cfg.Secure, cfg.Now, cfg.Log
+	ac.Page = func(c *gin.Context, err error) { s.Pages.Page(c, err) }
+	s.Guard, err = access.New(ac)
 	if err != nil {
 		return nil, err
 	}
 	s.API = api.New(api.Config{Dir: cfg.Dir, Location: cfg.Location, Now: cfg.Now, Log: cfg.Log,
-		Notes: s.Notes, Middleware: []gin.HandlerFunc{s.Guard.Middleware}})
+		Notes: s.Notes, Middleware: []gin.HandlerFunc{s.headers, s.Guard.Middleware, s.uploadDeadlines},
+		Health: func() map[string]any { return map[string]any{"audit_failures": log.Failures()} }})
 	s.Pages = dashboards.New(dashboards.Config{Source: s.API, Registry: cfg.Registry, Location: cfg.Location, Now: cfg.Now,
 		Auth: s.Guard, Accounts: accounts, Audit: log, Notes: s.Notes, Uploads: s.Uploads})
 	r := s.API.Engine()
@@ -98,7 +104,10 @@ func New(cfg Config) (*Site, error) {
 }
 
 // Close waits for a build an upload asked for, and stops the pipeline's background work.
-func (s *Site) Close() { s.pipeline.Close() }
+func (s *Site) Close() {
+	s.pipeline.Close()
+	s.Guard.Close() // the summaries of refusal floods still being counted
+}
 
 // Handler is the site's HTTP handler.
-func (s *Site) Handler() http.Handler { return s.API.Handler() }
+func (s *Site) Handler() http.Handler { return headAsGet(s.API.Handler()) }

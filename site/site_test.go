@@ -6,9 +6,9 @@ import (
 	"encoding/json"
 	"io"
 	"mime/multipart"
+	"net"
 	"net/http"
 	"net/http/cookiejar"
-	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strings"
@@ -54,6 +54,14 @@ var names = []string{"leader", "unit", "unit2", "assessor", "admin"}
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
+	return newFixtureWith(t, nil)
+}
+
+// newFixtureWith is newFixture with the site's configuration changed by with (nil: none). The
+// site is served as `minsheng serve` serves it: its own http.Server, with its timeouts, on its
+// connection-limiting listener.
+func newFixtureWith(t *testing.T, with func(*site.Config)) *fixture {
+	t.Helper()
 	dir := t.TempDir()
 	cfg, _ := handlake.Build(t, dir)
 	loc := time.FixedZone("CST", 8*3600)
@@ -62,7 +70,11 @@ func newFixture(t *testing.T) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := site.New(site.Config{Dir: dir, Registry: cfg.Registry, Plans: cfg.Plans, Location: loc, Now: clk.Now, Pipeline: p})
+	sc := site.Config{Dir: dir, Registry: cfg.Registry, Plans: cfg.Plans, Location: loc, Now: clk.Now, Pipeline: p}
+	if with != nil {
+		with(&sc)
+	}
+	s, err := site.New(sc)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -71,9 +83,14 @@ func newFixture(t *testing.T) *fixture {
 	if _, err := s.API.Reload(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	ts := httptest.NewServer(s.Handler())
-	t.Cleanup(ts.Close)
-	f := &fixture{dir: dir, cfg: cfg, site: s, url: ts.URL, clock: clk, password: map[string]string{}}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := s.Server()
+	go hs.Serve(s.Listen(ln))
+	t.Cleanup(func() { hs.Close() })
+	f := &fixture{dir: dir, cfg: cfg, site: s, url: "http://" + ln.Addr().String(), clock: clk, password: map[string]string{}}
 
 	// the units: the first lead unit with a check that has violations, and another
 	snap := s.API.Snapshot()
@@ -129,6 +146,15 @@ func (f *fixture) anonymous(t *testing.T) *client {
 	jar, _ := cookiejar.New(nil)
 	return &client{t: t, f: f, name: "anonymous", hc: &http.Client{Jar: jar, Timeout: time.Minute,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+}
+
+// anonymousFrom is an anonymous client whose connections come from local address ip, another
+// loopback address (127.0.0.2 …): another desk, for the per-address limits.
+func (f *fixture) anonymousFrom(t *testing.T, ip string) *client {
+	c := f.anonymous(t)
+	d := &net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(ip)}, Timeout: 10 * time.Second}
+	c.hc.Transport = &http.Transport{DialContext: d.DialContext}
+	return c
 }
 
 func (f *fixture) script(t *testing.T) *client {

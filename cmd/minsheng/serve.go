@@ -8,7 +8,6 @@ import (
 	"io"
 	"log/slog"
 	"net"
-	"net/http"
 	"strings"
 	"sync"
 	"time"
@@ -76,13 +75,21 @@ func buildError(err error) error {
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var addr, at string
 	var verbose, secure bool
+	limits := site.DefaultLimits
 	m, p, err := newPipeline(args, "serve", stdout, func(fs *flag.FlagSet) {
 		fs.StringVar(&addr, "addr", "127.0.0.1:8080", "the address to listen on, HOST:PORT")
 		fs.StringVar(&at, "nightly", "02:00", "when to ingest and build each night, HH:MM county time, or off")
 		fs.BoolVar(&verbose, "v", false, "log every request")
-		fs.BoolVar(&secure, "secure-cookies", false, "mark session cookies Secure: set it behind a TLS-terminating proxy")
+		fs.BoolVar(&secure, "secure-cookies", false, "mark session cookies Secure and send HSTS: set it behind a TLS-terminating proxy")
+		fs.IntVar(&limits.MaxConnsPerAddr, "max-conns-per-addr", limits.MaxConnsPerAddr,
+			"open connections one client address (an IPv6 /64) may hold; further ones are closed at once")
+		fs.DurationVar(&limits.ReadTimeout, "read-timeout", limits.ReadTimeout,
+			"the longest a request may take to arrive, body included (uploads: as long as their body keeps coming)")
 	})
 	if err != nil {
+		return err
+	}
+	if _, err := checkKey(m.Data, stderr); err != nil { // refuses a key that is not the folder's; warns if it is in it
 		return err
 	}
 	loc, err := time.LoadLocation(countyZone)
@@ -112,7 +119,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	defer wg.Wait()
 	defer cancel()
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
-	web, err := site.New(site.Config{Dir: m.Data, Registry: m.Registry, Plans: m.Plans, Pipeline: p, Location: loc, Log: log, Secure: secure})
+	web, err := site.New(site.Config{Dir: m.Data, Registry: m.Registry, Plans: m.Plans, Pipeline: p, Location: loc, Log: log, Secure: secure,
+		Limits: limits})
 	if err != nil {
 		return err
 	}
@@ -153,7 +161,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		})
 	}
 
-	hs := &http.Server{Handler: web.Handler(), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
+	hs := web.Server() // timeouts: a slow client cannot hold a connection for ever (site.Limits)
 	fmt.Fprintf(stdout, "minsheng 正在服务 / serving: http://%s/\n", ln.Addr())
 	if off {
 		fmt.Fprintln(stdout, "  夜间任务已关闭 / nightly run off")
@@ -161,7 +169,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		fmt.Fprintf(stdout, "  夜间导入与构建 / nightly ingest and build: %s %s\n", sched, countyZone)
 	}
 	errc := make(chan error, 1)
-	go func() { errc <- hs.Serve(ln) }()
+	go func() { errc <- hs.Serve(web.Listen(ln)) }() // and one address cannot hold them all
 	select {
 	case err := <-errc:
 		return err
