@@ -75,7 +75,9 @@ func New(cfg Config) (*Site, error) {
 	accounts.Location = cfg.Location
 	s := &Site{Accounts: accounts, Audit: log, pipeline: cfg.Pipeline, limits: cfg.Limits.withDefaults()}
 	s.Notes, err = notes.Open(notes.Config{Dir: cfg.Dir, Plans: cfg.Plans, Registry: cfg.Registry, Location: cfg.Location,
-		Audit: log, Now: cfg.Now})
+		Audit: log, Now: cfg.Now,
+		// the current warehouse's masked names, read when a note is written (s.API is set below)
+		NameIn: func(text string) (string, bool) { return s.API.Snapshot().NameIn(text) }})
 	if err != nil {
 		return nil, err
 	}
