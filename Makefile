@@ -54,10 +54,39 @@ browser:
 		sudo=$$([ "$$(id -u)" = 0 ] || echo sudo); \
 		$$sudo apt-get update -qq && $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-zenhei >/dev/null; \
 	fi
+	@# poppler-utils: pdfinfo and pdftotext read the PDFs of the print tests (the exports through soffice)
+	@command -v pdfinfo >/dev/null || { sudo=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+		$$sudo apt-get update -qq && $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils >/dev/null; }
 
-## test: formatting, vet, and every test under the race detector (slow tests included)
-test: deps vet browser
+## office: LibreOffice's headless Calc, which saves the .xls and .ods files ingest's tests read
+## (apt-get; sudo unless root)
+.PHONY: office
+office:
+	@if ! command -v soffice >/dev/null && ! command -v libreoffice >/dev/null; then \
+		command -v apt-get >/dev/null || { echo "ingest's .xls and .ods tests need LibreOffice: install it (soffice on PATH)"; exit 1; }; \
+		sudo=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+		$$sudo apt-get update -qq && $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libreoffice-calc-nogui >/dev/null; \
+	fi
+
+## test: formatting, vet, and every test under the race detector (slow tests included), then a short
+## run of each fuzz target (FUZZTIME_TEST each; plain go test already ran their seed corpora)
+test: deps vet browser office
 	$(GO) test -race -count=1 -timeout 45m ./...
+	@$(MAKE) --no-print-directory fuzz FUZZTIME=$(FUZZTIME_TEST)
+
+## fuzz: each fuzz target for FUZZTIME (default 60s); a failing input is saved under the package's
+## testdata/fuzz/<Target>/ and fails plain go test from then on, until fixed. Go runs one target at a time.
+FUZZTIME      ?= 60s
+FUZZTIME_TEST ?= 5s
+FUZZ_TARGETS  := ./idcard:FuzzParse ./idcard:FuzzMask \
+	./ingest:FuzzParseDate ./ingest:FuzzParseMonth ./ingest:FuzzParseMoney ./ingest:FuzzParseYear \
+	./ingest:FuzzHeaderMatch ./ingest:FuzzCSVTable ./ingest:FuzzIngestCSV ./ingest:FuzzIngestXLSX
+.PHONY: fuzz
+fuzz:
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		echo "fuzz $${t#*:} ($${t%%:*}) for $(FUZZTIME)"; \
+		$(GO) test -run '^$$' -fuzz "^$${t#*:}\$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 10x $${t%%:*}; \
+	done
 
 ## bench: a province-sized year (BENCH_SCALE=100, about 11 million rows, kept in $(BENCH_DIR)) ingested,
 ## built and served, beside DuckDB's own CSV-to-Parquet and a bare Gin handler; writes BENCHMARKS.md.

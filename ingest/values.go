@@ -256,6 +256,9 @@ func parseMoney(s string) (int64, error) {
 	if digitAt(frac, 2) >= 5 {
 		fen++
 	}
+	if fen >= 1e15 { // rounded up past 13 digits of yuan: refused as its written form would be
+		return 0, errValue
+	}
 	if neg && fen != 0 {
 		return -fen, errNegative
 	}
