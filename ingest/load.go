@@ -337,8 +337,8 @@ type header struct {
 func (in *Ingester) openWithHeader(path string, info fileInfo, src *minsheng.Source) (table, *header, error) {
 	m := newHeaderMatcher(in.cfg.Registry, src)
 	sheets := []string{src.Sheet}
-	if info.Format == "xlsx" && src.Sheet == "" {
-		list, err := xlsxSheets(path)
+	if info.Format != "csv" && src.Sheet == "" {
+		list, err := workbookSheets(path, info)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -371,7 +371,7 @@ func (in *Ingester) openWithHeader(path string, info fileInfo, src *minsheng.Sou
 			return nil, nil, err
 		}
 		if h.pos != nil {
-			if len(sheets) == 1 && info.Format == "xlsx" && src.Sheet == "" {
+			if len(sheets) == 1 && info.Format != "csv" && src.Sheet == "" {
 				h.sheet = "" // the only sheet: nothing to say
 			}
 			return t, h, nil

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/csv"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -35,7 +36,7 @@ type table interface {
 
 // fileInfo is what ingest learnt of a file while archiving it.
 type fileInfo struct {
-	Format   string // xlsx | csv
+	Format   string // xlsx | xls | ods | csv
 	Encoding string // utf-8 | utf-8-bom | gb18030 | utf-16le | utf-16be (CSV only)
 }
 
@@ -59,13 +60,33 @@ func sniff(path, name string, validUTF8 bool) (fileInfo, error) {
 	case n == 0:
 		return fileInfo{}, errFile("文件为空", "the file is empty")
 	case bytes.HasPrefix(head, []byte("PK\x03\x04")):
+		// An OpenDocument file names its type first, uncompressed: "mimetype" and the type.
+		mime := make([]byte, 128)
+		m, _ := f.ReadAt(mime, 30)
+		mime = mime[:m]
+		switch {
+		case bytes.HasPrefix(mime, []byte("mimetypeapplication/vnd.oasis.opendocument.spreadsheet")) || ext == ".ods":
+			return fileInfo{Format: "ods"}, nil
+		case bytes.HasPrefix(mime, []byte("mimetypeapplication/vnd.oasis.opendocument.")):
+			return fileInfo{}, errFile("文件是 OpenDocument 文档而不是表格;请上传 .xlsx、.xls、.ods 或 CSV 表格",
+				"the file is an OpenDocument document, not a spreadsheet; upload an .xlsx, .xls, .ods or CSV spreadsheet")
+		}
 		return fileInfo{Format: "xlsx"}, nil
-	case bytes.HasPrefix(head, []byte{0xD0, 0xCF, 0x11, 0xE0}):
-		return fileInfo{}, errFile("这是旧版 .xls 或加密的 Excel 文件,请在 Excel 中另存为 .xlsx(不加密)后再上传",
-			"this is an old .xls or an encrypted Excel file; save it as .xlsx without a password and upload again")
+	case bytes.HasPrefix(head, []byte{0xD0, 0xCF, 0x11, 0xE0}): // OLE2: .xls, or an encrypted xlsx
+		if st, err := f.Stat(); err == nil && st.Size() < 512 { // not even the container's header
+			return fileInfo{}, errDamaged("OLE2", 0, fmt.Errorf("%d bytes", st.Size()))
+		}
+		return fileInfo{Format: "xls"}, nil
 	case ext == ".xlsx" || ext == ".xlsm":
 		return fileInfo{}, errFile("文件扩展名为 .xlsx,但内容不是 Excel 工作簿(文件可能已损坏或被截断)",
 			"the file is named .xlsx but is not an Excel workbook (it may be damaged or truncated)")
+	case ext == ".ods":
+		return fileInfo{}, errFile("文件扩展名为 .ods,但内容不是 ODS 表格(文件可能已损坏或被截断)",
+			"the file is named .ods but is not an ODS spreadsheet (it may be damaged or truncated)")
+	case ext == ".xls" && webPage(f):
+		// What many systems' "导出 Excel" sends: a web page (or Excel 2003 XML) named .xls.
+		return fileInfo{}, errFile("文件扩展名为 .xls,但内容是网页(HTML)或 Excel 2003 XML,不是 Excel 工作簿;请在 Excel 或 WPS 中打开,另存为 .xlsx 后重新上传",
+			"the file is named .xls but holds a web page (HTML) or Excel 2003 XML, not a workbook; open it in Excel or WPS, save it as .xlsx and upload again")
 	case bytes.HasPrefix(head, []byte{0xFF, 0xFE}):
 		return fileInfo{Format: "csv", Encoding: "utf-16le"}, nil
 	case bytes.HasPrefix(head, []byte{0xFE, 0xFF}):
@@ -84,10 +105,42 @@ func sniff(path, name string, validUTF8 bool) (fileInfo, error) {
 
 // openTable opens the sheet (or the CSV text) of a file whose format sniff has decided.
 func openTable(path string, info fileInfo, sheet string) (table, error) {
-	if info.Format == "xlsx" {
+	switch info.Format {
+	case "xlsx":
 		return openXLSX(path, sheet)
+	case "xls":
+		return openXLS(path, sheet)
+	case "ods":
+		return openODS(path, sheet)
 	}
 	return openCSV(path, info.Encoding)
+}
+
+// workbookSheets lists the sheets of a workbook in their order; nil for text, which has none.
+func workbookSheets(path string, info fileInfo) ([]string, error) {
+	switch info.Format {
+	case "xlsx":
+		return xlsxSheets(path)
+	case "xls":
+		return xlsSheets(path)
+	case "ods":
+		return odsSheets(path)
+	}
+	return nil, nil
+}
+
+// webPage tells whether a file starts as HTML or XML does (after a BOM and blanks).
+func webPage(f *os.File) bool {
+	head := make([]byte, 512)
+	n, _ := f.ReadAt(head, 0)
+	head = bytes.TrimLeft(bytes.TrimPrefix(head[:n], []byte("\xef\xbb\xbf")), " \t\r\n")
+	lower := bytes.ToLower(head)
+	for _, p := range []string{"<html", "<!doctype html", "<table", "<?xml", "<meta"} {
+		if bytes.HasPrefix(lower, []byte(p)) {
+			return true
+		}
+	}
+	return false
 }
 
 // csvTable reads CSV or tab-separated text in any of the encodings sniff names. A line without a
