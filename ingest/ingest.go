@@ -374,7 +374,7 @@ type inboxFile struct {
 // goroutine).
 func work(f inboxFile) int64 {
 	switch strings.ToLower(filepath.Ext(f.path)) {
-	case ".xlsx", ".xlsm":
+	case ".xlsx", ".xlsm", ".xls", ".ods":
 		return 10 * f.size
 	}
 	return f.size

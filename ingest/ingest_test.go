@@ -290,7 +290,7 @@ func TestBadFiles(t *testing.T) {
 	}{
 		{"worker_aid", "empty.csv", nil, "文件为空"},
 		{"worker_aid", "photo.xlsx", []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"), "不是 Excel"},
-		{"worker_aid", "scan.pdf", []byte("%PDF-1.7\n%\xe2\xe3"), "不是 Excel(.xlsx)或 CSV"},
+		{"worker_aid", "scan.pdf", []byte("%PDF-1.7\n%\xe2\xe3"), "文件不是表格:可以上传"},
 		{"worker_aid", "cut.xlsx", xb.Bytes()[:xb.Len()/2], "损坏或被截断"},
 		{"worker_aid", "bomb.xlsx", zipBomb(t), "压缩炸弹"},
 		{"worker_aid", "old.xls", []byte{0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1, 0, 0}, "另存为 .xlsx"},

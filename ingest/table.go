@@ -92,7 +92,7 @@ func sniff(path, name string, validUTF8 bool) (fileInfo, error) {
 	case bytes.HasPrefix(head, []byte{0xFE, 0xFF}):
 		return fileInfo{Format: "csv", Encoding: "utf-16be"}, nil
 	case bytes.HasPrefix(head, []byte("%PDF")) || bytes.IndexByte(head, 0) >= 0:
-		return fileInfo{}, errFile("文件不是 Excel(.xlsx)或 CSV 表格", "the file is not a spreadsheet (.xlsx or CSV)")
+		return fileInfo{}, errFile("文件不是表格:可以上传 Excel(.xlsx、.xls)、WPS 或 LibreOffice 表格(.ods)、CSV 或制表符分隔的文本(.csv、.txt)", "the file is not a spreadsheet: send Excel (.xlsx, .xls), OpenDocument (.ods), CSV or tab-separated text (.csv, .txt)")
 	case bytes.HasPrefix(head, []byte("\xef\xbb\xbf")):
 		return fileInfo{Format: "csv", Encoding: "utf-8-bom"}, nil
 	case validUTF8:
