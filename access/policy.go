@@ -65,6 +65,7 @@ var Policy = map[string]Rule{
 	"GET /assessment/enrollment":     loggedIn,
 	"GET /export/overview.xlsx":      loggedIn,
 	"GET /export/targets/:file":      loggedIn,
+	"GET /export/rejections/:file":   only(account.RoleAdmin, account.RoleUnit), // a unit its own files' only
 	"GET /upload":                    only(account.RoleUnit),
 	"POST /upload":                   only(account.RoleUnit),
 	"GET /admin/audit":               only(account.RoleAdmin),

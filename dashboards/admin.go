@@ -89,7 +89,7 @@ func (d *Dashboards) adminAccountOp(c *gin.Context) {
 		err = aerr
 	}
 	if err != nil {
-		d.renderAccounts(c, minsheng.HTTPStatus(err), minsheng.ErrorMessage(err))
+		d.renderAccounts(c, minsheng.HTTPStatus(err), zhMessage(err))
 		return
 	}
 	c.Redirect(http.StatusSeeOther, "/admin/accounts")

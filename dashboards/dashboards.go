@@ -22,10 +22,12 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/minsheng/minsheng"
+	"github.com/minsheng/minsheng/access"
 	"github.com/minsheng/minsheng/account"
 	"github.com/minsheng/minsheng/api"
 	"github.com/minsheng/minsheng/audit"
 	"github.com/minsheng/minsheng/indicators"
+	"github.com/minsheng/minsheng/lake"
 )
 
 //go:embed templates/*.html
@@ -50,6 +52,9 @@ type Config struct {
 	Audit    *audit.Log
 	// Uploads receives the lead units' files for the upload page; nil: no upload page.
 	Uploads Uploader
+	// Dir is the data folder: its manifest tells which file of an extract is the newest, and its
+	// quarantine holds the rejected rows of a file (masked) for their workbook; "": neither.
+	Dir string
 }
 
 // Dashboards renders the pages.
@@ -73,6 +78,7 @@ func New(cfg Config) *Dashboards {
 		"asset": d.assets.URL, "pct": pctText, "ratep": ratePct, "target": targetText,
 		"actual": actualText, "completion": completionText, "yuan": yuanText, "minus": func(a, b int64) int64 { return a - b },
 		"reasons": reasonsText, "runStatus": runStatusText, "when": whenText, "roleName": roleName,
+		"zh": zhText, "outcome": outcomeText, "actorKind": actorKindText, "action": actionText,
 	}
 	for _, p := range []string{"overview", "target", "unit", "enrollment", "error", "login", "admin_accounts", "admin_audit", "upload"} {
 		d.pages[p] = template.Must(template.New(p).Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/notes.html", "templates/"+p+".html"))
@@ -91,6 +97,9 @@ func (d *Dashboards) Register(r *gin.Engine) {
 	r.GET("/assessment/enrollment", d.enrollment)
 	r.GET("/export/overview.xlsx", d.exportOverview)
 	r.GET("/export/targets/:file", d.exportTarget)
+	if d.cfg.Dir != "" {
+		r.GET("/export/rejections/:file", d.exportRejections)
+	}
 	r.GET(staticPrefix+":hash/:name", d.assets.serve)
 	if d.cfg.Auth != nil {
 		r.GET("/login", d.loginForm)
@@ -246,14 +255,14 @@ func (d *Dashboards) targetPage(c *gin.Context, status int) {
 	data := struct {
 		page
 		Detail   *indicators.TargetDetail
-		HasPlan  bool
 		Monthly  Chart
 		Township Chart
 		Category *Chart
 		Parts    []indicators.Target
 		Notes    *ItemNotes
-	}{page: d.layout(t, det.Code+" "+det.Title, query), Detail: det, Monthly: monthlyChart(det),
-		Township: townshipChart(det), Parts: det.PartValues, HasPlan: det.Kind == minsheng.KindCount}
+		Short    *Shortfall
+	}{page: d.layout(t, det.Code+" "+det.Title, query), Detail: det, Short: shortfallOf(c, det), Monthly: monthlyChart(det),
+		Township: townshipChart(det), Parts: det.PartValues}
 	data.Heading = det.Item + " " + det.Title
 	data.Notes = d.itemNotes(c, year, det.Code, det.LeadUnit)
 	if len(det.ByCategory) > 0 {
@@ -263,10 +272,64 @@ func (d *Dashboards) targetPage(c *gin.Context, status int) {
 	d.renderStatus(c, status, "target", data)
 }
 
+// Shortfall says why a standard item is 未达标, for a leader: how many of its records (person-
+// months) fell short of the standard, by township, and the checks that found them; the item's
+// own lead unit gets its violation lists one click away.
+type Shortfall struct {
+	Checked, Short int64
+	Unit           string
+	Townships      []TownshipShort // the townships with a shortfall, the largest first
+	Checks         []CheckLink     // the item's checks with violations
+}
+
+// TownshipShort is one township's shortfall.
+type TownshipShort struct {
+	Township       string
+	Checked, Short int64
+	Rate           *float64
+}
+
+// CheckLink is a check with violations and, for the item's lead unit, where its list is.
+type CheckLink struct {
+	indicators.Check
+	URL string
+}
+
+func shortfallOf(c *gin.Context, det *indicators.TargetDetail) *Shortfall {
+	if det.Kind != minsheng.KindStandard || det.Status != "未达标" || det.Numerator == nil || det.Denominator == nil {
+		return nil
+	}
+	sf := &Shortfall{Checked: *det.Denominator, Short: *det.Denominator - int64(math.Round(*det.Numerator)), Unit: det.Unit}
+	for _, tw := range det.ByTownship {
+		if tw.Numerator == nil || tw.Denominator == nil {
+			continue
+		}
+		if short := *tw.Denominator - int64(math.Round(*tw.Numerator)); short > 0 {
+			sf.Townships = append(sf.Townships, TownshipShort{Township: tw.Township, Checked: *tw.Denominator, Short: short, Rate: tw.Actual})
+		}
+	}
+	sort.SliceStable(sf.Townships, func(i, j int) bool { return sf.Townships[i].Short > sf.Townships[j].Short })
+	own := access.Owns(access.PrincipalOf(c), det.LeadUnit)
+	for _, ch := range det.Checks {
+		if ch.Violations == 0 {
+			continue
+		}
+		l := CheckLink{Check: ch}
+		if own {
+			l.URL = "/api/v1/checks/" + url.PathEscape(ch.Name) + "/violations?year=" + strconv.Itoa(det.Year)
+		}
+		sf.Checks = append(sf.Checks, l)
+	}
+	return sf
+}
+
 // SourceFiles is a source of a lead unit with the last file it sent.
 type SourceFiles struct {
 	Code, Title string
 	Last        *api.Run
+	// Rejections is where all the last file's rejected rows are (xlsx), for a viewer who may
+	// have them (the administrator, the unit itself); "" otherwise.
+	Rejections string
 }
 
 func (d *Dashboards) unit(c *gin.Context) {
@@ -304,11 +367,12 @@ func (d *Dashboards) unit(c *gin.Context) {
 		d.fail(c, err)
 		return
 	}
+	newest := d.newestRuns(runs)
 	for i := range sources {
-		for j := range runs { // newest first
-			if runs[j].Source == sources[i].Code {
-				sources[i].Last = &runs[j]
-				break
+		if r, ok := newest[sources[i].Code]; ok {
+			sources[i].Last = &r
+			if r.Status == "landed" {
+				sources[i].Rejections = d.rejectionsURL(c, r.SHA256, r.LeadUnit, r.Rejected)
 			}
 		}
 	}
@@ -341,6 +405,40 @@ func (d *Dashboards) unit(c *gin.Context) {
 		Sources    []SourceFiles
 		Progress   []Progress
 	}{p, unit, mine, chart, own, checks.AsOf, sources, d.latestProgress(c, year, mine, func(indicators.Target) bool { return true })})
+}
+
+// newestRuns is each source's newest file: the one received on the latest day, and of the files
+// received the same day (several dropped in the inbox together, ingested in whatever order the
+// workers took them) the one saved last; then the one handled last. Without the data folder's
+// manifest, the one handled last.
+func (d *Dashboards) newestRuns(runs []api.Run) map[string]api.Run {
+	type age struct {
+		day      string
+		mod, got time.Time
+	}
+	ages := map[string]age{} // by SHA-256 and the second it was handled
+	key := func(sha string, at time.Time) string { return sha + "@" + strconv.FormatInt(at.Unix(), 10) }
+	if d.cfg.Dir != "" {
+		if entries, err := lake.ReadManifest(d.cfg.Dir); err == nil {
+			for _, e := range entries {
+				ages[key(e.SHA256, e.IngestedAt)] = age{e.IngestDate, e.ModTime, e.IngestedAt}
+			}
+		}
+	}
+	out := map[string]api.Run{}
+	best := map[string]age{}
+	for _, r := range runs { // newest handled first: of two alike, the first stays
+		at, _ := time.Parse(time.RFC3339, r.IngestedAt)
+		a, ok := ages[key(r.SHA256, at)]
+		if !ok {
+			a = age{day: at.In(d.cfg.Location).Format(time.DateOnly), got: at}
+		}
+		cur, seen := best[r.Source]
+		if !seen || a.day > cur.day || (a.day == cur.day && (a.mod.After(cur.mod) || (a.mod.Equal(cur.mod) && a.got.After(cur.got)))) {
+			out[r.Source], best[r.Source] = r, a
+		}
+	}
+	return out
 }
 
 func (d *Dashboards) enrollment(c *gin.Context) {
@@ -434,14 +532,13 @@ func (d *Dashboards) fail(c *gin.Context, err error) {
 	if !errors.As(err, &me) {
 		c.Error(err) //nolint:errcheck // logged by the server's middleware
 	}
-	zh, en, _ := strings.Cut(minsheng.ErrorMessage(err), " / ")
+	// the page says it in Chinese only; the English stays in the API's message and in the log
 	data := struct {
 		page
-		Message string
-	}{page{Title: "出错了", Heading: zh}, en}
+	}{page{Title: "出错了", Heading: zhMessage(err)}}
 	var buf bytes.Buffer
 	if err := d.pages["error"].ExecuteTemplate(&buf, "layout", withViewer(c, data)); err != nil {
-		c.String(status, "%s / %s", zh, en)
+		c.String(status, "%s", zhMessage(err))
 		return
 	}
 	securityHeaders(c)
@@ -449,6 +546,22 @@ func (d *Dashboards) fail(c *gin.Context, err error) {
 }
 
 // Text for the tables.
+
+// zhMessage is an error's message as a page shows it: the Chinese half of the bilingual
+// message (the API's JSON and the log keep both), or a generic one for an error of ours.
+func zhMessage(err error) string {
+	var me *minsheng.Error
+	if errors.As(err, &me) {
+		return me.Zh
+	}
+	return "内部错误,请联系管理员"
+}
+
+// zhText is the Chinese half of a "中文 / English" text (a run's message): what a page shows.
+func zhText(s string) string {
+	zh, _, _ := strings.Cut(s, " / ")
+	return zh
+}
 
 func pctText(f float64) string { return strconv.FormatFloat(math.Round(f*1000)/10, 'f', 1, 64) + "%" }
 
@@ -560,6 +673,52 @@ func runStatusText(s string) string {
 		return "整个文件被退回"
 	case "duplicate":
 		return "重复文件,未再导入"
+	case "landed":
+		return "已导入"
+	}
+	return "状态未知"
+}
+
+// outcomeText is an audit entry's outcome as a person reads it.
+func outcomeText(s string) string {
+	switch s {
+	case "ok":
+		return "成功"
+	case "denied":
+		return "拒绝"
+	case "failed":
+		return "失败"
+	}
+	return s
+}
+
+// actorKindText is who acted: a person at the pages or a script with a token.
+func actorKindText(s string) string {
+	switch s {
+	case audit.KindUser:
+		return "账户"
+	case audit.KindToken:
+		return "令牌"
+	case audit.KindSystem:
+		return "系统"
+	case audit.KindCLI:
+		return "服务器命令行"
+	}
+	return s
+}
+
+// actionNames are the audit log's actions as a person reads them; another action shows its code.
+var actionNames = map[string]string{
+	audit.ActionLogin: "登录", audit.ActionLoginFailed: "登录失败", audit.ActionLogout: "退出",
+	audit.ActionUpload: "上传台账", audit.ActionNote: "填写进展", audit.ActionTokenCreate: "签发令牌",
+	audit.ActionTokenRevoke: "吊销令牌", audit.ActionUserAdd: "新建账户", audit.ActionUserDisable: "停用账户",
+	audit.ActionUserEnable: "启用账户", audit.ActionUserPasswd: "重设密码", audit.ActionUserUnlock: "解锁账户",
+	audit.ActionSettingChange: "修改设置",
+}
+
+func actionText(s string) string {
+	if n, ok := actionNames[s]; ok {
+		return n
 	}
 	return s
 }

@@ -3,6 +3,7 @@ package dashboards_test
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"math"
 	"net/http"
 	"strconv"
@@ -35,7 +36,7 @@ func TestExportOverview(t *testing.T) {
 	s := demoSite(t)
 	f := openXLSX(t, s.url+"/export/overview.xlsx?as_of=2024-09-30")
 	sheet := f.GetSheetName(f.GetActiveSheetIndex())
-	rows, err := f.GetRows(sheet)
+	rows, err := f.GetRows(sheet, excelize.Options{RawCellValue: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -46,7 +47,7 @@ func TestExportOverview(t *testing.T) {
 	if !strings.Contains(rows[1][0], "统计截至 2024-09-30") || !strings.Contains(rows[1][0], "序时进度") {
 		t.Errorf("as-of line %q", rows[1])
 	}
-	if strings.Join(rows[2], "|") != "编号|项目|牵头单位|计量单位|目标值|完成值|完成率(%)|状态|金额(元)" {
+	if strings.Join(rows[2], "|") != "编号|项目|牵头单位|计量单位|目标值|完成值|完成率|状态|金额(元)" {
 		t.Errorf("headers %q", rows[2])
 	}
 	var list indicators.Targets
@@ -71,10 +72,7 @@ func TestExportOverview(t *testing.T) {
 		cell, _ := excelize.CoordinatesToCellName(6, i+4)
 		typ, _ := f.GetCellType(sheet, cell)
 		v, err := strconv.ParseFloat(r[5], 64)
-		want := *tg.Actual
-		if tg.Measure == "share" {
-			want *= 100
-		}
+		want := *tg.Actual // a share as its fraction, shown with a percent format
 		if err != nil || math.Abs(v-want) > 1e-6 || typ == excelize.CellTypeSharedString || typ == excelize.CellTypeInlineString {
 			t.Errorf("%s: 完成值 %q (%v, cell type %v), want the number %v", tg.Code, r[5], err, typ, want)
 		}
@@ -112,5 +110,83 @@ func TestExportTarget(t *testing.T) {
 	f14 := openXLSX(t, s.url+"/export/targets/14.xlsx")
 	if idx, _ := f14.GetSheetIndex("分类别"); idx < 0 {
 		t.Errorf("14 has no 分类别 sheet: %v", f14.GetSheetList())
+	}
+}
+
+// TestExportCells: the workbooks' cells are what a clerk would type: a percentage is a fraction
+// with a percent format (99.95% stays 99.95%), a date a date serial with a date format, a status
+// filled with its chip's colour; and every sheet is set up for A4 landscape, one page wide.
+func TestExportCells(t *testing.T) {
+	s := demoSite(t)
+	styleOf := func(f *excelize.File, sheet, cell string) *excelize.Style {
+		id, err := f.GetCellStyle(sheet, cell)
+		if err != nil {
+			t.Fatal(err)
+		}
+		st, err := f.GetStyle(id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st
+	}
+	format := func(st *excelize.Style) string {
+		if st.CustomNumFmt != nil {
+			return *st.CustomNumFmt
+		}
+		return ""
+	}
+	f := openXLSX(t, s.url+"/export/overview.xlsx")
+	rows, _ := f.GetRows("通报")
+	raw, _ := f.GetRows("通报", excelize.Options{RawCellValue: true})
+	for i, r := range rows[3:] {
+		row := i + 4
+		switch r[0] {
+		case "15": // 99.95%: a standard item just short of its target
+			if st := styleOf(f, "通报", fmt.Sprintf("F%d", row)); r[5] != "99.95%" || format(st) != "0.00%" || !strings.HasPrefix(raw[row-1][5], "0.999") {
+				t.Errorf("15's 完成值 %q (raw %q, format %q), want 99.95%% from a fraction", r[5], raw[row-1][5], format(st))
+			}
+		case "11a":
+			if st := styleOf(f, "通报", fmt.Sprintf("G%d", row)); format(st) != "0.0%" || !strings.HasSuffix(r[6], "%") {
+				t.Errorf("11a's 完成率 %q (format %q), want a percent cell", r[6], format(st))
+			}
+		}
+		st := styleOf(f, "通报", fmt.Sprintf("H%d", row))
+		want := map[string]string{"正常": "1B7A3D", "已完成": "1B7A3D", "达标": "1B7A3D", "滞后": "E0A000", "严重滞后": "C62828", "未达标": "C62828", "监测": "607D8B", "无数据": "9E9E9E"}[r[7]]
+		if len(st.Fill.Color) == 0 || !strings.EqualFold(strings.TrimPrefix(st.Fill.Color[0], "#"), want) {
+			t.Errorf("%s's status %s filled %v, want #%s as on screen", r[0], r[7], st.Fill.Color, want)
+		}
+	}
+	f20 := openXLSX(t, s.url+"/export/targets/20.xlsx")
+	months, _ := f20.GetRows("月度")
+	rawMonths, _ := f20.GetRows("月度", excelize.Options{RawCellValue: true})
+	if months[3][0] != "2024-01" || months[3][1] != "2024-01-31" || format(styleOf(f20, "月度", "B4")) != "yyyy-mm-dd" ||
+		format(styleOf(f20, "月度", "A4")) != "yyyy-mm" || rawMonths[3][1] != "45322" {
+		t.Errorf("月度 row 4 %q (raw %q): want the month and the date as date cells", months[3], rawMonths[3])
+	}
+	if !strings.HasSuffix(months[3][4], "%") {
+		t.Errorf("月度 序时进度 %q, want a percent cell", months[3][4])
+	}
+	for _, wb := range []*excelize.File{f, f20} {
+		for _, sh := range wb.GetSheetList() {
+			pl, err := wb.GetPageLayout(sh)
+			if err != nil || pl.Size == nil || *pl.Size != 9 || pl.Orientation == nil || *pl.Orientation != "landscape" ||
+				pl.FitToWidth == nil || *pl.FitToWidth != 1 {
+				t.Errorf("sheet %s: page layout %+v, want A4 (9) landscape, one page wide", sh, pl)
+			}
+			hf, _ := wb.GetHeaderFooter(sh)
+			if hf == nil || !strings.Contains(hf.OddHeader, "统计截至 ") || !strings.Contains(hf.OddFooter, "&P") {
+				t.Errorf("sheet %s: header and footer %+v, want the title, the as-of date and the page number", sh, hf)
+			}
+		}
+		names := wb.GetDefinedName()
+		titles := 0
+		for _, n := range names {
+			if n.Name == "_xlnm.Print_Titles" && strings.HasSuffix(n.RefersTo, "!$3:$3") {
+				titles++
+			}
+		}
+		if titles != len(wb.GetSheetList()) {
+			t.Errorf("print titles on %d of %d sheets: %+v", titles, len(wb.GetSheetList()), names)
+		}
 	}
 }

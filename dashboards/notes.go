@@ -71,7 +71,7 @@ func (d *Dashboards) itemNotes(c *gin.Context, year int, code, leadUnit string) 
 	list, err := d.cfg.Notes.List(c.Request.Context(), year, code)
 	if err != nil {
 		c.Error(err) //nolint:errcheck // logged; the page shows without its notes
-		in.Error = "进展记录暂时无法读取 / progress notes cannot be read right now"
+		in.Error = "进展记录暂时无法读取,请稍后刷新"
 	}
 	in.Notes = list
 	var sub *submitted
@@ -154,7 +154,7 @@ func (d *Dashboards) addNote(c *gin.Context) {
 	if !errors.As(err, &me) {
 		c.Error(err) //nolint:errcheck // ours: logged, shown generically
 	}
-	c.Set(submittedKey, &submitted{form: form, err: minsheng.ErrorMessage(err)})
+	c.Set(submittedKey, &submitted{form: form, err: zhMessage(err)})
 	d.targetPage(c, minsheng.HTTPStatus(err))
 }
 

@@ -22,7 +22,7 @@ import (
 var (
 	srcAttr    = regexp.MustCompile(`(?:src|href)="([^"]*)"`)
 	optionAttr = regexp.MustCompile(`data-option="([^"]*)"`)
-	rowCode    = regexp.MustCompile(`<tr>\s*<td>([0-9]{2}[a-z]?)</td>`)
+	rowCode    = regexp.MustCompile(`<tr>\s*<td[^>]*>([0-9]{2}[a-z]?)</td>`)
 )
 
 // TestPagesRender: every page answers 200 in Chinese with the as-of date, loads scripts and
@@ -59,7 +59,11 @@ func TestPagesRender(t *testing.T) {
 		}
 		for _, m := range opts {
 			var v map[string]any
-			if err := json.Unmarshal([]byte(html.UnescapeString(m[1])), &v); err != nil || v["series"] == nil {
+			err := json.Unmarshal([]byte(html.UnescapeString(m[1])), &v)
+			if base, ok := v["baseOption"].(map[string]any); ok { // an option with media queries
+				v = base
+			}
+			if err != nil || v["series"] == nil {
 				t.Errorf("%s: chart option does not parse or has no series: %v", p, err)
 			}
 		}
@@ -141,7 +145,8 @@ func TestAssets(t *testing.T) {
 	}
 }
 
-// TestPageErrors: a wrong address or date is a page in Chinese with the English beside it.
+// TestPageErrors: a wrong address or date is a page in Chinese (the English stays in the API's
+// message and the log).
 func TestPageErrors(t *testing.T) {
 	s := demoSite(t)
 	for path, want := range map[string]int{
@@ -153,6 +158,9 @@ func TestPageErrors(t *testing.T) {
 		if res.StatusCode != want || !strings.HasPrefix(res.Header.Get("Content-Type"), "text/html") ||
 			!contains(body, "返回总览") {
 			t.Errorf("%s: %d %s, want %d and an HTML page", path, res.StatusCode, res.Header.Get("Content-Type"), want)
+		}
+		if en := englishOnPage(body); en != nil {
+			t.Errorf("%s: English on the page: %q", path, en)
 		}
 	}
 	// the API keeps its JSON errors
@@ -189,7 +197,7 @@ func TestEnrollmentClaimsByGroup(t *testing.T) {
 		}
 	}
 	for _, g := range e.ClaimsByGroup {
-		row := regexp.MustCompile(`<tr><td>` + regexp.QuoteMeta(g.PersonGroup) + `</td>.*?</tr>`).FindString(section)
+		row := regexp.MustCompile(`<tr><td[^>]*>` + regexp.QuoteMeta(g.PersonGroup) + `</td>.*?</tr>`).FindString(section)
 		if row == "" {
 			t.Errorf("no row for %s", g.PersonGroup)
 			continue
@@ -209,5 +217,200 @@ func TestEnrollmentClaimsByGroup(t *testing.T) {
 	}
 	if !strings.Contains(section, `id="chart-claims-group"`) {
 		t.Error("no chart of the groups")
+	}
+}
+
+var (
+	scriptOrStyle = regexp.MustCompile(`(?s)<(script|style|code)\b.*?</(script|style|code)>`)
+	anyTag        = regexp.MustCompile(`(?s)<[^>]*>`)
+	// three Latin words in a row is English prose; names such as Excel, JSON or SHA-256 alone are not
+	englishRun = regexp.MustCompile(`[A-Za-z']{2,}[ ,;:]+[A-Za-z']{2,}[ ,;:]+[A-Za-z']{2,}`)
+	roleCode   = regexp.MustCompile(`\b(leader|unit|assessor|admin|user|token|landed|rejected|duplicate)\b`)
+)
+
+// englishOnPage is the English a person would read on an HTML page: the text between its tags
+// (scripts, styles and code samples aside), not its attributes; nil when there is none.
+func englishOnPage(body []byte) []string {
+	text := html.UnescapeString(anyTag.ReplaceAllString(scriptOrStyle.ReplaceAllString(string(body), " "), " "))
+	out := englishRun.FindAllString(text, -1)
+	return append(out, roleCode.FindAllString(text, -1)...)
+}
+
+// TestPagesChineseOnly: no page shows English prose or a role's or status's code: every page
+// of the demo as it is, and a unit page's refusals.
+func TestPagesChineseOnly(t *testing.T) {
+	s := demoSite(t)
+	for _, p := range pagePaths(s) {
+		_, body := fetch(t, s.url+p)
+		if en := englishOnPage(body); en != nil {
+			t.Errorf("%s: English on the page: %q", p, en)
+		}
+	}
+}
+
+var (
+	chartDiv   = regexp.MustCompile(`(?s)<div class="chart" id="([^"]+)"[^>]*aria-label="([^"]*)" data-option="([^"]*)"></div>(<ul class="legend".*?</ul>)?`)
+	swatchVar  = regexp.MustCompile(`--c: (#[0-9a-fA-F]{6})`)
+	pageCharts = func(t *testing.T, body []byte) map[string]struct {
+		Title, Legend string
+		Option        map[string]any
+	} {
+		out := map[string]struct {
+			Title, Legend string
+			Option        map[string]any
+		}{}
+		for _, m := range chartDiv.FindAllStringSubmatch(string(body), -1) {
+			var v map[string]any
+			if err := json.Unmarshal([]byte(html.UnescapeString(m[3])), &v); err != nil {
+				t.Fatalf("chart %s: %v", m[1], err)
+			}
+			if base, ok := v["baseOption"].(map[string]any); ok {
+				base["media"] = v["media"]
+				v = base
+			}
+			out[m[1]] = struct {
+				Title, Legend string
+				Option        map[string]any
+			}{html.UnescapeString(m[2]), html.UnescapeString(m[4]), v}
+		}
+		return out
+	}
+)
+
+// dig walks a decoded option: a string is a key, an int an index.
+func dig(v any, path ...any) any {
+	for _, p := range path {
+		switch k := p.(type) {
+		case string:
+			m, _ := v.(map[string]any)
+			v = m[k]
+		case int:
+			a, _ := v.([]any)
+			if k >= len(a) {
+				return nil
+			}
+			v = a[k]
+		}
+	}
+	return v
+}
+
+// TestChartsSayWhatTheyShow: the completion chart's names wrap on a phone and have a line's room
+// on a desk (a media query), every colour of its bars has a legend entry; the target's label on
+// a rate chart is at the top of its line, off the axis' numbers; 19a's monthly chart is named for
+// the 参保率 it draws; its months without data are marked 无数据.
+func TestChartsSayWhatTheyShow(t *testing.T) {
+	s := demoSite(t)
+	_, body := fetch(t, s.url+"/")
+	c := pageCharts(t, body)["chart-completion"]
+	label := dig(c.Option, "yAxis", 0, "axisLabel")
+	if dig(label, "overflow") != "break" || dig(label, "interval") != "0" {
+		t.Errorf("the completion chart's names: %v, want them wrapped (overflow break) and every one shown", label)
+	}
+	if w, _ := dig(c.Option, "media", 0, "option", "yAxis", 0, "axisLabel", "width").(float64); w < 300 ||
+		dig(c.Option, "media", 0, "query", "minWidth") != 700.0 {
+		t.Errorf("the completion chart's media query %v: want names 300 px wide or more from 700 px", c.Option["media"])
+	}
+	legend := map[string]bool{}
+	for _, m := range swatchVar.FindAllStringSubmatch(c.Legend, -1) {
+		legend[strings.ToLower(m[1])] = true
+	}
+	data, _ := dig(c.Option, "series", 0, "data").([]any)
+	for _, d := range data {
+		if col, _ := dig(d, "itemStyle", "color").(string); !legend[strings.ToLower(col)] {
+			t.Errorf("a bar coloured %s has no legend entry (legend %q)", col, c.Legend)
+		}
+	}
+	if len(data) == 0 || !strings.Contains(c.Legend, "序时进度") {
+		t.Errorf("completion chart: %d bars, legend %q", len(data), c.Legend)
+	}
+
+	_, body = fetch(t, s.url+"/assessment/enrollment")
+	e := pageCharts(t, body)["chart-enrollment"]
+	if pos := dig(e.Option, "series", 0, "markLine", "label", "position"); pos != "start" || !strings.Contains(e.Legend, "低于目标") {
+		t.Errorf("the enrollment chart's target label at %v (want start: the top of the line), legend %q", pos, e.Legend)
+	}
+
+	_, body = fetch(t, s.url+"/targets/19a")
+	m := pageCharts(t, body)["chart-monthly"]
+	if !contains(body, "<h2>各月参保率(截至各月末)</h2>") || !strings.Contains(m.Title, "参保率") ||
+		dig(m.Option, "series", 0, "name") != "参保率 %" || contains(body, "达标比例") {
+		t.Errorf("19a's monthly chart is named %q / %v: want it named for the 参保率 it draws", m.Title, dig(m.Option, "series", 0, "name"))
+	}
+	var det indicators.TargetDetail
+	_, b := fetch(t, s.url+"/api/v1/targets/19a")
+	if err := json.Unmarshal(b, &det); err != nil {
+		t.Fatal(err)
+	}
+	var empty []string
+	for _, mo := range det.Monthly {
+		if mo.Actual == nil {
+			empty = append(empty, mo.Month)
+		}
+	}
+	marked, _ := dig(m.Option, "series", 0, "markArea", "data").([]any)
+	if len(empty) == 0 || len(marked) != len(empty) || !strings.Contains(m.Legend, "无数据") {
+		t.Fatalf("19a: months without data %v, marked %v, legend %q", empty, marked, m.Legend)
+	}
+	for i, a := range marked {
+		if dig(a, 0, "name") != "无数据" || dig(a, 0, "xAxis") != empty[i] || dig(a, 1, "xAxis") != empty[i] {
+			t.Errorf("19a: mark %d is %v, want 无数据 over %s", i, a, empty[i])
+		}
+	}
+}
+
+var (
+	whySection = regexp.MustCompile(`(?s)<section class="card" id="why">.*?</section>`)
+	whyTotal   = regexp.MustCompile(`共核查 (\d+) \S+,其中 <b class="flag">(\d+) `)
+	whyTown    = regexp.MustCompile(`<tr><td class="card-title">([^<]+)</td><td class="num">(\d+)</td><td class="num flag">(\d+)</td>`)
+)
+
+// TestWhyNotMet: a standard item that is 未达标 (15, 20) says why on its page: how many of its
+// records fell short, by township (summing to the whole), and its checks with violations, whose
+// masked lists are one click away for the item's lead unit only. An item that is not 未达标
+// says nothing of the kind.
+func TestWhyNotMet(t *testing.T) {
+	s := demoSite(t)
+	for _, code := range []string{"15", "20"} {
+		var det indicators.TargetDetail
+		_, b := fetch(t, s.url+"/api/v1/targets/"+code)
+		if err := json.Unmarshal(b, &det); err != nil {
+			t.Fatal(err)
+		}
+		if det.Status != "未达标" || det.Numerator == nil || det.Denominator == nil {
+			t.Fatalf("%s is %s (%v / %v): the demo's standard items 15 and 20 are 未达标", code, det.Status, det.Numerator, det.Denominator)
+		}
+		_, body := fetch(t, s.url+"/targets/"+code, "X-Test-As", "minzheng")
+		sec := whySection.Find(body)
+		m := whyTotal.FindSubmatch(sec)
+		wantShort := *det.Denominator - int64(math.Round(*det.Numerator))
+		if m == nil || string(m[1]) != strconv.FormatInt(*det.Denominator, 10) || string(m[2]) != strconv.FormatInt(wantShort, 10) || wantShort == 0 {
+			t.Errorf("%s: why %q, want %d of %d short", code, m, wantShort, *det.Denominator)
+			continue
+		}
+		var sum int64
+		for _, tw := range whyTown.FindAllSubmatch(sec, -1) {
+			n, _ := strconv.ParseInt(string(tw[3]), 10, 64)
+			sum += n
+		}
+		if sum != wantShort {
+			t.Errorf("%s: the townships' shortfalls sum to %d, the item's is %d", code, sum, wantShort)
+		}
+		withViolations := false
+		for _, ch := range det.Checks {
+			withViolations = withViolations || ch.Violations > 0
+		}
+		if withViolations != bytes.Contains(sec, []byte(`/violations?year=2024">查看明细(已脱敏)</a>`)) {
+			t.Errorf("%s: checks with violations %v, the lead unit's links to them:\n%s", code, withViolations, sec)
+		}
+		if _, lb := fetch(t, s.url+"/targets/"+code, "X-Test-As", "leader"); bytes.Contains(whySection.Find(lb), []byte("/violations")) ||
+			withViolations != bytes.Contains(whySection.Find(lb), []byte("明细只向牵头单位")) {
+			t.Errorf("%s: a leader's page links the violations, or does not say whose they are", code)
+		}
+	}
+	for _, code := range []string{"19a", "16b", "09"} {
+		if _, body := fetch(t, s.url+"/targets/"+code); whySection.Match(body) {
+			t.Errorf("%s is not a standard item 未达标, yet its page says why it is", code)
+		}
 	}
 }

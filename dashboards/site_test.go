@@ -11,7 +11,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gin-gonic/gin"
+
 	"github.com/minsheng/minsheng"
+	"github.com/minsheng/minsheng/access"
 	"github.com/minsheng/minsheng/api"
 	"github.com/minsheng/minsheng/dashboards"
 	"github.com/minsheng/minsheng/fixtures"
@@ -73,11 +76,17 @@ func serve(t testing.TB, cfg warehouse.Config) *site {
 		t.Fatal(err)
 	}
 	now := func() time.Time { return time.Date(2024, 11, 2, 9, 0, 0, 0, loc) }
-	srv := api.New(api.Config{Dir: cfg.Dir, Location: loc, Now: now})
+	// X-Test-As picks a principal of testPrincipals (the pages' viewer); none: no one logged in
+	standIn := func(c *gin.Context) {
+		if p := testPrincipals[c.GetHeader("X-Test-As")]; p != nil {
+			access.WithPrincipal(c, p, "tok")
+		}
+	}
+	srv := api.New(api.Config{Dir: cfg.Dir, Location: loc, Now: now, Middleware: []gin.HandlerFunc{standIn}})
 	if _, err := srv.Reload(ctx); err != nil {
 		t.Fatal(err)
 	}
-	pages := dashboards.New(dashboards.Config{Source: srv, Registry: cfg.Registry, Location: loc, Now: now})
+	pages := dashboards.New(dashboards.Config{Source: srv, Registry: cfg.Registry, Location: loc, Now: now, Dir: cfg.Dir})
 	pages.Register(srv.Engine())
 	srv.SetNotFound(pages.NotFound)
 	hs := httptest.NewServer(srv.Handler())

@@ -3,7 +3,6 @@ package dashboards
 import (
 	"net/http"
 	"slices"
-	"strings"
 
 	"github.com/gin-gonic/gin"
 
@@ -32,10 +31,11 @@ type uploadPage struct {
 	Unit      string
 	CSRFField string
 	Sources   []minsheng.Source
-	Recent    []api.Run
+	Recent    []recentRun
 	Result    *lake.Report
-	Error     string // why the last upload was refused, in Chinese
-	ErrorEn   string
+	// ResultRejections is where all the result's rejected rows are (xlsx); "" when none.
+	ResultRejections string
+	Error            string // why the last upload was refused, in Chinese (the English is in the log and the API)
 }
 
 // uploadForm shows the form: the unit's sources, a file, the session's CSRF field; and the
@@ -75,13 +75,22 @@ func (d *Dashboards) uploadPage(c *gin.Context, status int, rep *lake.Report, up
 		Unit: p.Unit, CSRFField: access.CSRFField, Sources: sources, Result: rep}
 	for _, r := range runs { // newest first
 		if len(data.Recent) < recentUploads && slices.ContainsFunc(sources, func(s minsheng.Source) bool { return s.Code == r.Source }) {
-			data.Recent = append(data.Recent, r)
+			data.Recent = append(data.Recent, recentRun{r, d.rejectionsURL(c, r.SHA256, r.LeadUnit, r.Rejected)})
 		}
 	}
+	if rep != nil && rep.Status == lake.StatusLanded {
+		data.ResultRejections = d.rejectionsURL(c, rep.SHA256, rep.LeadUnit, rep.Rejected)
+	}
 	if upErr != nil {
-		data.Error, data.ErrorEn, _ = strings.Cut(minsheng.ErrorMessage(upErr), " / ")
+		data.Error = zhMessage(upErr)
 	}
 	d.renderStatus(c, status, "upload", data)
+}
+
+// recentRun is one of the unit's latest files, with where all its rejected rows are.
+type recentRun struct {
+	api.Run
+	Rejections string
 }
 
 // leadUnits are the registry's lead units, for the navigation when no snapshot is at hand.

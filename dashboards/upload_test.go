@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"github.com/xuri/excelize/v2"
 	"golang.org/x/text/encoding/simplifiedchinese"
 
 	"github.com/minsheng/minsheng/access"
@@ -58,7 +59,7 @@ func uploadSite(t *testing.T) string {
 			access.WithPrincipal(c, p, "csrf-token-of-the-session")
 		}
 	})
-	pages := dashboards.New(dashboards.Config{Source: srv, Registry: cfg.Registry, Uploads: svc})
+	pages := dashboards.New(dashboards.Config{Source: srv, Registry: cfg.Registry, Uploads: svc, Dir: dir})
 	pages.Register(r)
 	hs := httptest.NewServer(r)
 	t.Cleanup(hs.Close)
@@ -123,6 +124,39 @@ func TestUploadPage(t *testing.T) {
 	if status != http.StatusOK {
 		t.Errorf("result page: %d", status)
 	}
+	if en := englishOnPage([]byte(page)); en != nil {
+		t.Errorf("the result page shows English: %q", en)
+	}
+	// every rejected row, to fix and send back: the result links the workbook, for this unit only
+	link := rejectionsLink.FindString(page)
+	if link == "" || !strings.Contains(page, "下载全部 2 行退回的行(Excel)") {
+		t.Errorf("the result page offers no workbook of the rejected rows")
+	} else {
+		res, b := fetch(t, url+link)
+		f, err := excelize.OpenReader(bytes.NewReader(b))
+		if res.StatusCode != http.StatusOK || err != nil {
+			t.Fatalf("the rejected rows' workbook: %d %v", res.StatusCode, err)
+		}
+		rows, _ := f.GetRows("退回的行")
+		f.Close()
+		if len(rows) != 4+2 || rows[4][0] != "3" || rows[4][1] != "身份证号" || rows[4][3] != "110105********0021" ||
+			rows[5][0] != "4" || rows[5][1] != "乡镇" || rows[5][3] != "火星镇" {
+			t.Errorf("the rejected rows' workbook: %q", rows)
+		}
+		for _, r := range rows {
+			for _, clear := range []string{"张三丰", "赵六", "110105194912310021"} {
+				if strings.Contains(strings.Join(r, "|"), clear) {
+					t.Errorf("the workbook shows %q in clear", clear)
+				}
+			}
+		}
+		if res, _ := fetch(t, url+link, "X-Test-As", "canlian"); res.StatusCode != http.StatusForbidden {
+			t.Errorf("another unit's rejected rows: %d, want 403", res.StatusCode)
+		}
+	}
+	if !strings.Contains(page, `accept=".xlsx,.xls,.ods,.csv,.tsv,.txt"`) {
+		t.Errorf("the file dialog does not offer every format that is read")
+	}
 	for _, clear := range []string{"张三丰", "赵六", "110105194912310021", "11010519491231002X"} {
 		if strings.Contains(page, clear) {
 			t.Errorf("the result page shows %q in clear", clear)
@@ -136,9 +170,15 @@ func TestUploadPage(t *testing.T) {
 	if status != http.StatusBadRequest || !strings.Contains(page, "找不到表头") || !strings.Contains(page, "文件未能导入") {
 		t.Errorf("a file refused whole: %d\n%s", status, page)
 	}
+	if en := englishOnPage([]byte(page)); en != nil {
+		t.Errorf("the refusal shows English: %q", en)
+	}
 	_, body = fetch(t, url+"/upload")
 	if page := string(body); !strings.Contains(page, "帮扶.csv") || !strings.Contains(page, "notes.csv") {
 		t.Errorf("the recent files lack the uploads:\n%s", page)
+	}
+	if en := englishOnPage(body); en != nil {
+		t.Errorf("the upload page shows English: %q", en)
 	}
 }
 
@@ -162,6 +202,9 @@ func TestUploadPageInBrowser(t *testing.T) {
 		}
 		if w := p.ScrollWidth(t); w > width {
 			t.Errorf("at %d px the page is %d px wide: something overflows sideways", width, w)
+		}
+		if l := checkTables(t, p, "/upload"); width < 600 && (l.Cards == 0 || l.Rows == 0) {
+			t.Errorf("at %d px the upload page shows no table as cards: %+v", width, l)
 		}
 		p.Screenshot(t, filepath.Join(screenshotDir(t), fmt.Sprintf("%d-upload.png", width)))
 	}

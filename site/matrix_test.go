@@ -98,6 +98,8 @@ func matrix(t *testing.T, f *fixture) []row {
 		{method: "GET", route: "/assessment/enrollment", path: fixed("/assessment/enrollment" + y), want: page},
 		{method: "GET", route: "/export/overview.xlsx", path: fixed("/export/overview.xlsx" + y), want: page},
 		{method: "GET", route: "/export/targets/:file", path: fixed("/export/targets/09.xlsx" + y), want: page},
+		{method: "GET", route: "/export/rejections/:file", path: func(f *fixture) string { return "/export/rejections/" + f.unitRun(t) + ".xlsx" },
+			want: want{"anonymous": seeOther, "unit": ok, "token": ok, "admin": ok, "rest": forbidden}},
 		{method: "GET", route: "/upload", path: fixed("/upload"), want: want{"anonymous": seeOther, "unit": ok, "unit2": ok, "token": ok, "rest": forbidden}},
 		{method: "POST", route: "/upload", path: fixed("/upload"), body: func(t *testing.T, f *fixture, c *client) *body {
 			return multipartBody(t, map[string]string{"source": f.unitSource(t), "csrf": c.csrf}, "台账.csv", "not,a,header\n1,2,"+c.name+"-page\n")

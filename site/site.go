@@ -96,7 +96,7 @@ func New(cfg Config) (*Site, error) {
 		Notes: s.Notes, Middleware: []gin.HandlerFunc{s.headers, s.Guard.Middleware, s.uploadDeadlines},
 		Health: func() map[string]any { return map[string]any{"audit_failures": log.Failures()} }})
 	s.Pages = dashboards.New(dashboards.Config{Source: s.API, Registry: cfg.Registry, Location: cfg.Location, Now: cfg.Now,
-		Auth: s.Guard, Accounts: accounts, Audit: log, Notes: s.Notes, Uploads: s.Uploads})
+		Auth: s.Guard, Accounts: accounts, Audit: log, Notes: s.Notes, Uploads: s.Uploads, Dir: cfg.Dir})
 	r := s.API.Engine()
 	s.Pages.Register(r)
 	s.Uploads.Register(r)
