@@ -78,13 +78,13 @@ func (d *Dashboards) login(c *gin.Context) {
 	name := strings.TrimSpace(c.PostForm("name"))
 	next := access.NextPath(c.PostForm("next"))
 	if err := d.cfg.Auth.Login(c, name, c.PostForm("password")); err != nil {
-		zh, en, _ := strings.Cut(minsheng.ErrorMessage(err), " / ")
+		zh, _, _ := strings.Cut(minsheng.ErrorMessage(err), " / ") // a page speaks Chinese; the log keeps the English
 		status := minsheng.HTTPStatus(err) // 401 wrong, 429 wait (with the guard's Retry-After)
 		if status == http.StatusInternalServerError {
 			c.Error(err) //nolint:errcheck // logged by the server's middleware
 		}
 		d.renderStatus(c, status, "login", loginPage{page: page{Title: "登录", Heading: "民生实事目标跟踪", Anonymous: true},
-			Name: name, Next: next, Error: zh + " / " + en})
+			Name: name, Next: next, Error: zh})
 		return
 	}
 	c.Redirect(http.StatusSeeOther, next)

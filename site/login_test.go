@@ -67,7 +67,7 @@ func TestLoginFailures(t *testing.T) {
 		try(c, "leader", "wrong password")
 	}
 	res, body := try(c, "leader", f.password["leader"])
-	if res.StatusCode != http.StatusTooManyRequests || !strings.Contains(body, "锁定") || !strings.Contains(body, "locked") {
+	if res.StatusCode != http.StatusTooManyRequests || !strings.Contains(body, "锁定") || strings.Contains(body, "locked") { // the page in Chinese only
 		t.Fatalf("the right password after five failures: %d, want 429 locked\n%s", res.StatusCode, shortBody(body))
 	}
 	if ra, err := strconv.Atoi(res.Header.Get("Retry-After")); err != nil || ra < 14*60 || ra > 15*60 {
