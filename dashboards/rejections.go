@@ -1,6 +1,7 @@
 package dashboards
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -43,6 +44,9 @@ type quarantined struct {
 	Code   string `parquet:"reason_code"`
 	Zh     string `parquet:"reason_zh"`
 	Value  string `parquet:"value_masked"`
+	// the row's cells that name no one, as JSON by header (ingest/schema.go); "" in a quarantine
+	// written before the column was
+	Values string `parquet:"row_values,optional"`
 }
 
 // mayRejections: the administrator, or a unit account of the file's lead unit.
@@ -92,7 +96,7 @@ func (d *Dashboards) exportRejections(c *gin.Context) {
 		}
 	}
 	sort.SliceStable(rows, func(i, j int) bool { return rows[i].Row < rows[j].Row })
-	f, err := rejectionsBook(rep, rows)
+	f, err := rejectionsBook(rep, rows, d.valueColumns(rep.Source, rows))
 	if err != nil {
 		d.fail(c, err)
 		return
@@ -150,7 +154,7 @@ func readQuarantine(path string) ([]quarantined, error) {
 
 // rejectionsBook streams the rows into one sheet: a title, what the file was and what to do,
 // then Excel row, column, reason and the value masked, one line per rejected cell.
-func rejectionsBook(rep lake.Report, rows []quarantined) (*excelize.File, error) {
+func rejectionsBook(rep lake.Report, rows []quarantined, cols []string) (*excelize.File, error) {
 	f := excelize.NewFile()
 	const name = "退回的行"
 	if err := f.SetSheetName("Sheet1", name); err != nil {
@@ -166,7 +170,11 @@ func rejectionsBook(rep lake.Report, rows []quarantined) (*excelize.File, error)
 	head, _ := f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}, Border: borders(),
 		Fill: excelize.Fill{Type: "pattern", Color: []string{"#EEF2F6"}, Pattern: 1}})
 	cell, _ := f.NewStyle(&excelize.Style{Border: borders(), Alignment: &excelize.Alignment{WrapText: true, Vertical: "top"}})
-	for i, w := range []float64{10, 18, 60, 24} {
+	widths := []float64{10, 18, 60, 24}
+	for range cols {
+		widths = append(widths, 14)
+	}
+	for i, w := range widths {
 		if err := sw.SetColWidth(i+1, i+1, w); err != nil {
 			f.Close()
 			return nil, err
@@ -183,7 +191,7 @@ func rejectionsBook(rep lake.Report, rows []quarantined) (*excelize.File, error)
 		{"请按 Excel 行号在原文件中找到这些行,改正后把整个文件作为新文件上传(已入库的行不会重复计入)。值已脱敏:姓名、证件号码只显示部分。"},
 	}
 	hdr := []any{}
-	for _, h := range []string{"Excel 行号", "列", "原因", "值(已脱敏)"} {
+	for _, h := range append([]string{"Excel 行号", "列", "原因", "值(已脱敏)"}, cols...) {
 		hdr = append(hdr, excelize.Cell{StyleID: head, Value: h})
 	}
 	lines = append(lines, hdr)
@@ -198,12 +206,17 @@ func rejectionsBook(rep lake.Report, rows []quarantined) (*excelize.File, error)
 		}
 	}
 	for i, r := range rows {
-		err := sw.SetRow(fmt.Sprintf("A%d", i+len(lines)+1), []any{
+		line := []any{
 			excelize.Cell{StyleID: cell, Value: int(r.Row)},
 			excelize.Cell{StyleID: cell, Value: safeText(r.Column)},
 			excelize.Cell{StyleID: cell, Value: safeText(reasonZh(r))},
 			excelize.Cell{StyleID: cell, Value: safeText(r.Value)},
-		})
+		}
+		vals := rowValues(r)
+		for _, h := range cols {
+			line = append(line, excelize.Cell{StyleID: cell, Value: safeText(vals[h])})
+		}
+		err := sw.SetRow(fmt.Sprintf("A%d", i+len(lines)+1), line)
 		if err != nil {
 			f.Close()
 			return nil, err
@@ -231,4 +244,34 @@ func reasonZh(r quarantined) string {
 		}
 	}
 	return r.Zh
+}
+
+func rowValues(r quarantined) map[string]string {
+	m := map[string]string{}
+	if r.Values != "" {
+		json.Unmarshal([]byte(r.Values), &m) //nolint:errcheck // a value ingest wrote; none shows as empty
+	}
+	return m
+}
+
+// valueColumns are the source's headers, in the registry's order, that any rejected row has a
+// value for: the cells of the original row that name no one, beside each rejected cell.
+func (d *Dashboards) valueColumns(source string, rows []quarantined) []string {
+	seen := map[string]bool{}
+	for _, r := range rows {
+		for h := range rowValues(r) {
+			seen[h] = true
+		}
+	}
+	var out []string
+	if d.cfg.Registry != nil {
+		if src, ok := d.cfg.Registry.Source(source); ok {
+			for _, c := range src.Columns {
+				if seen[c.Header] {
+					out = append(out, c.Header)
+				}
+			}
+		}
+	}
+	return out
 }

@@ -94,10 +94,28 @@ func TestRejectionsWorkbook(t *testing.T) {
 	}
 	defer f.Close()
 	rows, _ := f.GetRows("退回的行")
-	if len(rows) < 5 || strings.Join(rows[3], "|") != "Excel 行号|列|原因|值(已脱敏)" || !strings.Contains(rows[0][0], run.FileName) {
+	if len(rows) < 5 || len(rows[3]) < 5 || strings.Join(rows[3][:4], "|") != "Excel 行号|列|原因|值(已脱敏)" || !strings.Contains(rows[0][0], run.FileName) {
 		t.Fatalf("the workbook's head: %q", rows[:min(len(rows), 4)])
 	}
 	data := rows[4:]
+	// the cells of the original row that name no one stand beside each rejected cell
+	extra := rows[3][4:]
+	for _, h := range extra {
+		if h == "姓名" || h == "身份证号" {
+			t.Errorf("a column naming people among the row's values: %q", extra)
+		}
+	}
+	filled := 0
+	for _, r := range data {
+		for _, c := range r[min(4, len(r)):] {
+			if c != "" {
+				filled++
+			}
+		}
+	}
+	if filled == 0 {
+		t.Errorf("no row has its other cells (%q)", extra)
+	}
 	persons := map[string]bool{}
 	for _, r := range data {
 		for _, c := range r {

@@ -50,6 +50,7 @@ type outcome struct {
 type notedRow struct {
 	num          int
 	probs, flags []problem // probs nil when the row landed
+	values       string    // of a rejected row: its cells that name no one, for the unit to find and fix it
 }
 
 // segment is one row group's worth of batches: one worker validates them all and encodes the
@@ -197,6 +198,7 @@ func (in *Ingester) load(ctx context.Context, src *minsheng.Source, path, name s
 							n := notedRow{num: b.nums[i]}
 							if !ok {
 								n.probs = append([]problem(nil), v.probs...)
+								n.values = v.rowValues()
 							}
 							if len(v.flags) > 0 {
 								n.flags = append([]problem(nil), v.flags...)
@@ -295,7 +297,7 @@ func (in *Ingester) load(ctx context.Context, src *minsheng.Source, path, name s
 					if len(rep.First) < firstRejected {
 						rep.First = append(rep.First, rj)
 					}
-					qrows = append(qrows, quarantineRow(qIdx, rep, src.Code, rj))
+					qrows = append(qrows, quarantineRow(qIdx, rep, src.Code, rj, n.values))
 				}
 				if _, err := qwriter.WriteRows(qrows); err != nil {
 					return fmt.Errorf("ingest: quarantine: %w", err)
@@ -415,7 +417,7 @@ func account(t table, rep *lake.Report, titles int) error {
 	return nil
 }
 
-func quarantineRow(idx map[string]int, rep *lake.Report, source string, r lake.Rejection) parquet.Row {
+func quarantineRow(idx map[string]int, rep *lake.Report, source string, r lake.Rejection, values string) parquet.Row {
 	row := make(parquet.Row, len(idx))
 	str := func(k, v string) { row[idx[k]] = parquet.ByteArrayValue([]byte(v)).Level(0, 0, idx[k]) }
 	str("file_sha256", rep.SHA256)
@@ -427,6 +429,7 @@ func quarantineRow(idx map[string]int, rep *lake.Report, source string, r lake.R
 	str("reason_zh", r.Zh)
 	str("reason_en", r.En)
 	str("value_masked", r.Value)
+	str("row_values", values)
 	return row
 }
 

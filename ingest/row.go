@@ -3,6 +3,7 @@ package ingest
 import (
 	"crypto/hmac"
 	"crypto/sha256"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"hash"
@@ -609,4 +610,31 @@ func nameDistance(a, b string) int {
 		d++ // a suffix differed or was dropped
 	}
 	return d
+}
+
+// rowValues is the current row's cells that name no one, as a JSON object by registry header.
+func (v *validator) rowValues() string {
+	var b strings.Builder
+	b.WriteByte('{')
+	for i, c := range v.p.src.Columns {
+		switch c.Type {
+		case minsheng.TypeTownship, minsheng.TypeVillage, minsheng.TypeEnum, minsheng.TypeDate, minsheng.TypeMonth,
+			minsheng.TypeMoney, minsheng.TypeYear:
+		default:
+			continue
+		}
+		if v.cells[i] == "" {
+			continue
+		}
+		if b.Len() > 1 {
+			b.WriteByte(',')
+		}
+		k, _ := json.Marshal(c.Header)
+		val, _ := json.Marshal(scrub(v.cells[i]))
+		b.Write(k)
+		b.WriteByte(':')
+		b.Write(val)
+	}
+	b.WriteByte('}')
+	return b.String()
 }

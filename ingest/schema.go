@@ -84,7 +84,10 @@ func lakeSchema(src *minsheng.Source) (*parquet.Schema, map[string]int) {
 
 // quarantineSchema: one row per rejected cell (a row with two problems has two), with the value
 // masked, so the lead unit can find it in its own file by row number.
-var quarantineFields = []string{"file_sha256", "file_name", "source", "row", "column", "reason_code", "reason_zh", "reason_en", "value_masked"}
+// row_values: a JSON object, by registry header, of the rejected row's cells that name no one
+// (township, village, options, dates, months, amounts, years; scrubbed as values are), so that
+// the unit finds the row and fixes it. Names, ID numbers, certificates and free text are left out.
+var quarantineFields = []string{"file_sha256", "file_name", "source", "row", "column", "reason_code", "reason_zh", "reason_en", "value_masked", "row_values"}
 
 func quarantineSchema() (*parquet.Schema, map[string]int) {
 	g := parquet.Group{}
@@ -92,7 +95,7 @@ func quarantineSchema() (*parquet.Schema, map[string]int) {
 		switch f {
 		case "row":
 			g[f] = parquet.Compressed(parquet.Int(32), lakeCodec)
-		case "value_masked":
+		case "value_masked", "row_values":
 			g[f] = parquet.Compressed(parquet.String(), lakeCodec)
 		default: // the same few texts on every row of a file
 			g[f] = parquet.Compressed(dictString(), lakeCodec)
