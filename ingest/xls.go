@@ -914,55 +914,6 @@ func (t *xlsTable) RowNum() int   { return t.num }
 func (t *xlsTable) Err() error    { return t.err }
 func (t *xlsTable) Close() error  { t.b = nil; return nil }
 
-// merger gives rows the values of the merged ranges over them, as xlsxTable.applyMerges does
-// for xlsx: every cell of a range spanning rows takes its top-left cell's value.
-type merger struct {
-	pending []merge // by first row, not reached yet
-	active  []merge // those covering rows still to come, with their values
-	rows    int     // rows given a merged value
-}
-
-func (m *merger) apply(num int, row []string) []string {
-	for len(m.pending) > 0 && m.pending[0].r1 <= num {
-		x := m.pending[0]
-		m.pending = m.pending[1:]
-		if x.r1 == num && x.c1 <= len(row) {
-			x.val = row[x.c1-1]
-		}
-		if x.val != "" {
-			m.active = append(m.active, x)
-		}
-	}
-	if len(m.active) == 0 {
-		return row
-	}
-	filled := false
-	keep := m.active[:0]
-	for _, x := range m.active {
-		if x.r2 < num {
-			continue
-		}
-		keep = append(keep, x)
-		if x.r1 == num {
-			continue
-		}
-		for len(row) < x.c2 {
-			row = append(row, "")
-		}
-		for c := x.c1; c <= x.c2; c++ {
-			if row[c-1] == "" {
-				row[c-1] = x.val
-				filled = true
-			}
-		}
-	}
-	m.active = keep
-	if filled {
-		m.rows++
-	}
-	return row
-}
-
 // reach is the last row an active merged range covers (0: none).
 func (m *merger) reach() int {
 	r := 0

@@ -83,10 +83,9 @@ type xlsxTable struct {
 	err     error
 	text    strings.Builder
 
-	hidden, mergedRows int
-	merges             []merge // vertical merges, by first row
-	active             []merge // those covering rows still to come, with their values
-	nextHidden         bool    // the pending row is hidden
+	hidden     int
+	merged     merger // the merged ranges spanning rows
+	nextHidden bool   // the pending row is hidden
 }
 
 // merge is a merged range that spans rows: every cell of it takes its top-left cell's value, as
@@ -249,7 +248,7 @@ func newXLSXTable(z *zip.ReadCloser, sheet string) (*xlsxTable, error) {
 			}
 		}
 	}
-	if t.merges, err = readMerges(sf); err != nil {
+	if t.merged.pending, err = readMerges(sf); err != nil {
 		return nil, err
 	}
 	rc, err := sf.Open()
@@ -467,53 +466,60 @@ func (t *xlsxTable) Next() bool {
 		}
 	}
 	t.records++
-	t.applyMerges()
+	t.row = t.merged.apply(t.num, t.row)
 	return true
 }
 
-// applyMerges gives the current row the values of the merged ranges that cover it.
-func (t *xlsxTable) applyMerges() {
-	for len(t.merges) > 0 && t.merges[0].r1 <= t.num { // ranges starting here: note their value
-		m := t.merges[0]
-		t.merges = t.merges[1:]
-		if m.r1 == t.num && m.c1 <= len(t.row) {
-			m.val = t.row[m.c1-1]
+// Info: hidden rows read, and rows given a merged cell's value.
+func (t *xlsxTable) Info() (hidden, merged int) { return t.hidden, t.merged.rows }
+
+// merger gives rows the values of the merged ranges over them, in every workbook format: every cell of a range spanning rows takes its top-left cell's value.
+type merger struct {
+	pending []merge // by first row, not reached yet
+	active  []merge // those covering rows still to come, with their values
+	rows    int     // rows given a merged value
+}
+
+func (m *merger) apply(num int, row []string) []string {
+	for len(m.pending) > 0 && m.pending[0].r1 <= num {
+		x := m.pending[0]
+		m.pending = m.pending[1:]
+		if x.r1 == num && x.c1 <= len(row) {
+			x.val = row[x.c1-1]
 		}
-		if m.val != "" {
-			t.active = append(t.active, m)
+		if x.val != "" {
+			m.active = append(m.active, x)
 		}
 	}
-	if len(t.active) == 0 {
-		return
+	if len(m.active) == 0 {
+		return row
 	}
 	filled := false
-	keep := t.active[:0]
-	for _, m := range t.active {
-		if m.r2 < t.num {
+	keep := m.active[:0]
+	for _, x := range m.active {
+		if x.r2 < num {
 			continue
 		}
-		keep = append(keep, m)
-		if m.r1 == t.num {
+		keep = append(keep, x)
+		if x.r1 == num {
 			continue
 		}
-		for len(t.row) < m.c2 {
-			t.row = append(t.row, "")
+		for len(row) < x.c2 {
+			row = append(row, "")
 		}
-		for c := m.c1; c <= m.c2; c++ {
-			if t.row[c-1] == "" {
-				t.row[c-1] = m.val
+		for c := x.c1; c <= x.c2; c++ {
+			if row[c-1] == "" {
+				row[c-1] = x.val
 				filled = true
 			}
 		}
 	}
-	t.active = keep
+	m.active = keep
 	if filled {
-		t.mergedRows++
+		m.rows++
 	}
+	return row
 }
-
-// Info: hidden rows read, and rows given a merged cell's value.
-func (t *xlsxTable) Info() (hidden, merged int) { return t.hidden, t.mergedRows }
 
 // readMerges reads a sheet's merged ranges that span rows. They are written after the rows, so
 // the sheet is unpacked once more and only scanned for them, not parsed: a pass at the speed of
