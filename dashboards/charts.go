@@ -175,7 +175,7 @@ func monthlyChart(d *indicators.TargetDetail) Chart {
 	name := monthlyName(d)
 	line := charts.NewLine()
 	line.SetGlobalOptions(append(baseOpts(320),
-		charts.WithLegendOpts(opts.Legend{Show: opts.Bool(true), Top: "0"}),
+		charts.WithLegendOpts(opts.Legend{Show: opts.Bool(true), Top: "0", Right: "0"}), // right: the axis name is at the left
 		charts.WithYAxisOpts(opts.YAxis{Type: "value", Name: name, Scale: opts.Bool(share)}),
 	)...)
 	line.SetXAxis(months).AddSeries(name, actual,
