@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/goccy/go-yaml"
+	"github.com/goccy/go-yaml/parser"
 )
 
 // Kinds of indicator (targets.md).
@@ -24,6 +25,7 @@ type Target struct {
 	Item       string             `yaml:"item"`
 	LeadUnit   string             `yaml:"lead_unit"`
 	Title      string             `yaml:"title"`
+	Measure    string             `yaml:"measure"` // the catalog's name of what computes it
 	Kind       string             `yaml:"kind"`
 	Target     float64            `yaml:"target"`
 	Unit       string             `yaml:"unit"`
@@ -39,6 +41,29 @@ type Plan struct {
 	LagBandPoints float64            `yaml:"lag_band_points"`
 	Settings      map[string]float64 `yaml:"settings"`
 	Targets       []Target           `yaml:"targets"`
+	Checks        []Check            `yaml:"checks"`
+}
+
+// Check is one named check of a year's list: the rule of the catalog that finds its violations,
+// and the target whose lead unit answers for it and whose thresholds are the rule's limits.
+type Check struct {
+	Name   string `yaml:"name"`
+	Target string `yaml:"target"`
+	Rule   string `yaml:"rule"`
+}
+
+// Description is what people read of a check: its rule's text with the plan's values.
+func (p *Plan) Description(c Check) string {
+	cat, err := ShippedCatalog()
+	if err != nil {
+		return c.Name
+	}
+	r, ok := cat.Rules[c.Rule]
+	t, okT := p.Target(c.Target)
+	if !ok || !okT {
+		return c.Name
+	}
+	return r.Describe(t.Thresholds)
 }
 
 // Target returns the target with the given code.
@@ -84,53 +109,212 @@ func LoadPlans(dir string, reg *Registry) (map[int]*Plan, error) {
 	return plans, nil
 }
 
-// ParsePlan parses and checks one year's registry against the sources it names.
+// PlanError is a plan the service does not understand, with the line of the year file that
+// says so: the build and the server refuse it at start, so it never answers 0.
+type PlanError struct {
+	Line   int // 0 when the error is about the whole file
+	Zh, En string
+}
+
+func (e *PlanError) Error() string {
+	if e.Line > 0 {
+		return fmt.Sprintf("计划第 %d 行:%s / targets, line %d: %s", e.Line, e.Zh, e.Line, e.En)
+	}
+	return fmt.Sprintf("计划:%s / targets: %s", e.Zh, e.En)
+}
+
+// ParsePlan parses and checks one year's registry against the sources it names and the catalog
+// of measures and rules the SQL implements.
 func ParsePlan(b []byte, reg *Registry) (*Plan, error) {
+	cat, err := ShippedCatalog()
+	if err != nil {
+		return nil, err
+	}
+	return ParsePlanWith(b, reg, cat)
+}
+
+// ParsePlanWith is ParsePlan against a given catalog.
+func ParsePlanWith(b []byte, reg *Registry, cat *Catalog) (*Plan, error) {
 	var p Plan
 	if err := yaml.UnmarshalWithOptions(b, &p, yaml.Strict()); err != nil {
-		return nil, fmt.Errorf("targets: %w", err)
+		return nil, &PlanError{Zh: "文件无法读取:" + err.Error(), En: err.Error()}
+	}
+	lines := planLines(b)
+	fail := func(path string, zh, en string, args ...any) error {
+		return &PlanError{Line: lines(path), Zh: fmt.Sprintf(zh, args...), En: fmt.Sprintf(en, args...)}
 	}
 	if p.Year < 2000 || p.Year > 2100 {
-		return nil, fmt.Errorf("targets: year %d", p.Year)
+		return nil, fail("$.year", "年份 %d 不在 2000–2100", "year %d is not in 2000–2100", p.Year)
 	}
 	if p.LagBandPoints <= 0 {
-		return nil, fmt.Errorf("targets: lag_band_points must be positive")
+		return nil, fail("$.lag_band_points", "lag_band_points 须为正数", "lag_band_points must be positive")
 	}
 	seen := map[string]bool{}
-	for _, t := range p.Targets {
+	for i, t := range p.Targets {
+		at := fmt.Sprintf("$.targets[%d]", i)
 		if t.Code == "" || seen[t.Code] {
-			return nil, fmt.Errorf("targets: code %q empty or repeated", t.Code)
+			return nil, fail(at, "指标编号 %q 为空或重复", "code %q empty or repeated", t.Code)
 		}
 		seen[t.Code] = true
 		switch t.Kind {
 		case KindCount, KindRate, KindStandard, KindMonitor:
 		default:
-			return nil, fmt.Errorf("targets: %s: unknown kind %q", t.Code, t.Kind)
+			return nil, fail(at, "%s:未知的指标类型 %q(应为 count、rate、standard 或 monitor)", "%s: unknown kind %q (count, rate, standard or monitor)", t.Code, t.Kind)
 		}
 		if t.Kind != KindMonitor && t.Target <= 0 {
-			return nil, fmt.Errorf("targets: %s: a %s needs a positive target", t.Code, t.Kind)
+			return nil, fail(at, "%s:%s 类指标须有正的目标值", "%s: a %s needs a positive target", t.Code, t.Kind)
 		}
 		if strings.TrimSpace(t.LeadUnit) == "" || t.Title == "" {
-			return nil, fmt.Errorf("targets: %s: lead_unit and title are required", t.Code)
+			return nil, fail(at, "%s:须填写 lead_unit 和 title", "%s: lead_unit and title are required", t.Code)
 		}
 		for _, s := range t.Sources {
 			if _, ok := reg.Source(s); !ok {
-				return nil, fmt.Errorf("targets: %s: unknown source %q", t.Code, s)
+				return nil, fail(at, "%s:未知的数据源 %q", "%s: unknown source %q", t.Code, s)
 			}
 		}
+		m, ok := cat.Measures[t.Measure]
+		if !ok {
+			return nil, fail(at, "%s:未知的计算口径 measure %q(可用:%s)", "%s: unknown measure %q (known: %s)",
+				t.Code, t.Measure, strings.Join(cat.MeasureNames(), ", "))
+		}
+		if !contains(m.Kinds, t.Kind) {
+			return nil, fail(at, "%s:计算口径 %s 不适用于 %s 类指标(适用:%s)", "%s: measure %s does not fit a %s (it fits: %s)",
+				t.Code, t.Measure, t.Kind, strings.Join(m.Kinds, ", "))
+		}
+		for _, s := range m.Sources {
+			if !contains(t.Sources, s) {
+				return nil, fail(at, "%s:计算口径 %s 读取数据源 %s,sources 须列出", "%s: measure %s reads source %s; list it in sources", t.Code, t.Measure, s)
+			}
+		}
+		if m.Parts != (len(t.Parts) > 0) {
+			return nil, fail(at, "%s:只有 sum_of_parts 类计算口径有 parts", "%s: parts go with a measure that sums them (sum_of_parts), and only there", t.Code)
+		}
+		if err := needSettings(&p, t, m.Settings, m.PlanSettings, "measure "+t.Measure); err != nil {
+			return nil, fail(at, "%s", "%s", err.Error())
+		}
 	}
-	for _, t := range p.Targets {
+	for i, t := range p.Targets {
+		at := fmt.Sprintf("$.targets[%d]", i)
 		for _, part := range t.Parts {
 			if !seen[part] {
-				return nil, fmt.Errorf("targets: %s: unknown part %q", t.Code, part)
+				return nil, fail(at, "%s:未知的分项 %q", "%s: unknown part %q", t.Code, part)
 			}
 		}
 		if t.Parent != "" && !seen[t.Parent] {
-			return nil, fmt.Errorf("targets: %s: unknown parent %q", t.Code, t.Parent)
+			return nil, fail(at, "%s:未知的上级指标 %q", "%s: unknown parent %q", t.Code, t.Parent)
 		}
 		if len(t.Sources) == 0 && len(t.Parts) == 0 {
-			return nil, fmt.Errorf("targets: %s: no sources and no parts", t.Code)
+			return nil, fail(at, "%s:既无数据源也无分项", "%s: no sources and no parts", t.Code)
+		}
+		if err := knownSettings(&p, t, cat); err != nil {
+			return nil, fail(at, "%s", "%s", err.Error())
+		}
+	}
+	checks := map[string]bool{}
+	for i, c := range p.Checks {
+		at := fmt.Sprintf("$.checks[%d]", i)
+		if c.Name == "" || checks[c.Name] {
+			return nil, fail(at, "核查名称 %q 为空或重复", "check name %q empty or repeated", c.Name)
+		}
+		checks[c.Name] = true
+		r, ok := cat.Rules[c.Rule]
+		if !ok {
+			return nil, fail(at, "核查 %s:未知的规则 rule %q(可用:%s)", "check %s: unknown rule %q (known: %s)",
+				c.Name, c.Rule, strings.Join(cat.RuleNames(), ", "))
+		}
+		t, ok := p.Target(c.Target)
+		if !ok {
+			return nil, fail(at, "核查 %s:未知的指标 %q", "check %s: unknown target %q", c.Name, c.Target)
+		}
+		if t.Measure != r.Measure {
+			return nil, fail(at, "核查 %s:规则 %s 须挂在计算口径为 %s 的指标上,%s 的口径是 %s", "check %s: rule %s belongs to a target of measure %s; %s's is %s",
+				c.Name, c.Rule, r.Measure, t.Code, t.Measure)
+		}
+		if r.WithMeasure != "" && !p.hasMeasure(r.WithMeasure) {
+			return nil, fail(at, "核查 %s:规则 %s 需要本年计划中有计算口径为 %s 的指标", "check %s: rule %s needs a target of measure %s in the year's plan",
+				c.Name, c.Rule, r.WithMeasure)
+		}
+		if err := needSettings(&p, *t, r.Settings, r.PlanSettings, "rule "+c.Rule); err != nil {
+			return nil, fail(at, "核查 %s:%s", "check %s: %s", c.Name, err.Error())
 		}
 	}
 	return &p, nil
+}
+
+func (p *Plan) hasMeasure(m string) bool {
+	for _, t := range p.Targets {
+		if t.Measure == m {
+			return true
+		}
+	}
+	return false
+}
+
+// needSettings: every threshold and plan-wide setting a measure or rule reads is in the plan. A
+// missing one would make the SQL count nothing, silently.
+func needSettings(p *Plan, t Target, settings map[string]string, planSettings []string, who string) error {
+	for _, name := range sortedNames(settings) {
+		if _, ok := t.Thresholds[name]; !ok {
+			return fmt.Errorf("%s: %s needs the threshold %s (%s)", t.Code, who, name, settings[name])
+		}
+	}
+	for _, name := range planSettings {
+		if _, ok := p.Settings[name]; !ok {
+			return fmt.Errorf("%s: %s needs the plan setting %s", t.Code, who, name)
+		}
+	}
+	return nil
+}
+
+// knownSettings: a threshold that neither the target's measure nor any of its checks' rules
+// reads is a typo or a rule the SQL does not have, never silently ignored.
+func knownSettings(p *Plan, t Target, cat *Catalog) error {
+	known := map[string]bool{}
+	if m, ok := cat.Measures[t.Measure]; ok {
+		for k := range m.Settings {
+			known[k] = true
+		}
+	}
+	for _, c := range p.Checks {
+		if r, ok := cat.Rules[c.Rule]; ok && c.Target == t.Code {
+			for k := range r.Settings {
+				known[k] = true
+			}
+		}
+	}
+	for _, name := range sortedNames(t.Thresholds) {
+		if !known[name] {
+			return fmt.Errorf("%s: no measure or check of it reads the threshold %s", t.Code, name)
+		}
+	}
+	return nil
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// planLines finds the line of a YAML path in the year file, for messages a county's
+// administrator can act on; 0 when it cannot tell.
+func planLines(b []byte) func(path string) int {
+	file, err := parser.ParseBytes(b, 0)
+	return func(path string) int {
+		if err != nil {
+			return 0
+		}
+		pt, perr := yaml.PathString(path)
+		if perr != nil {
+			return 0
+		}
+		n, ferr := pt.FilterFile(file)
+		if ferr != nil || n == nil || n.GetToken() == nil {
+			return 0
+		}
+		return n.GetToken().Position.Line
+	}
 }

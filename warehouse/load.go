@@ -19,7 +19,17 @@ import (
 var loadedTables = []string{
 	`create table plan_targets (
 		year integer, code varchar, item varchar, lead_unit varchar, title varchar, kind varchar,
-		target double, unit varchar, parent_code varchar, sort_order integer)`,
+		target double, unit varchar, parent_code varchar, sort_order integer,
+		measure varchar, value_form varchar)`,
+	// measure: the catalog's name the SQL computes the target by (config/measures.yaml);
+	// value_form: how the measure makes the actual (count, share, mean_yuan)
+	// a year's checks: the rule of the catalog that finds the violations, the target that answers
+	// for it (its thresholds are the rule's limits), and the description with the plan's values
+	`create table plan_checks (
+		year integer, check_name varchar, target_code varchar, rule varchar, subject varchar,
+		description_zh varchar, sort_order integer)`,
+	// what each measure and rule of the catalog reads from the plan, for plan_settings_present
+	`create table catalog_settings (kind varchar, name varchar, setting varchar, plan_wide boolean)`,
 	`create table plan_target_parts (year integer, code varchar, part_code varchar)`,
 	`create table plan_target_sources (year integer, code varchar, source varchar)`,
 	// target_code '' holds the plan-wide settings (urban_dibao_yuan_per_month, lag_band_points);
@@ -65,7 +75,14 @@ func loadTables(ctx context.Context, conn *sql.Conn, cfg Config, committed []lak
 		return nil
 	}
 
-	targets, parts, sources, settings := planRows(cfg.Plans)
+	targets, parts, sources, settings, checks, err := planRows(cfg.Plans)
+	if err != nil {
+		return err
+	}
+	catalogSettings, err := catalogRows()
+	if err != nil {
+		return err
+	}
 	villages := countyRows(cfg.County)
 	regSources, enums := registryRows(cfg.Registry)
 	var files [][]any
@@ -77,7 +94,8 @@ func loadTables(ctx context.Context, conn *sql.Conn, cfg Config, committed []lak
 		rows [][]any
 	}{
 		{"plan_targets", targets}, {"plan_target_parts", parts}, {"plan_target_sources", sources},
-		{"plan_settings", settings}, {"county_villages", villages}, {"registry_sources", regSources},
+		{"plan_settings", settings}, {"plan_checks", checks}, {"catalog_settings", catalogSettings},
+		{"county_villages", villages}, {"registry_sources", regSources},
 		{"registry_enum_values", enums}, {"lake_files", files},
 	} {
 		if err := ins(t.name, t.rows); err != nil {
@@ -87,7 +105,11 @@ func loadTables(ctx context.Context, conn *sql.Conn, cfg Config, committed []lak
 	return tx.Commit()
 }
 
-func planRows(plans map[int]*minsheng.Plan) (targets, parts, sources, settings [][]any) {
+func planRows(plans map[int]*minsheng.Plan) (targets, parts, sources, settings, checks [][]any, err error) {
+	cat, err := minsheng.ShippedCatalog()
+	if err != nil {
+		return nil, nil, nil, nil, nil, err
+	}
 	years := make([]int, 0, len(plans))
 	for y := range plans {
 		years = append(years, y)
@@ -104,7 +126,11 @@ func planRows(plans map[int]*minsheng.Plan) (targets, parts, sources, settings [
 			if t.Kind != minsheng.KindMonitor {
 				target = t.Target
 			}
-			targets = append(targets, []any{y, t.Code, t.Item, t.LeadUnit, t.Title, t.Kind, target, t.Unit, nullIfEmpty(t.Parent), i + 1})
+			m, ok := cat.Measures[t.Measure]
+			if !ok {
+				return nil, nil, nil, nil, nil, fmt.Errorf("warehouse: %d %s: unknown measure %q", y, t.Code, t.Measure)
+			}
+			targets = append(targets, []any{y, t.Code, t.Item, t.LeadUnit, t.Title, t.Kind, target, t.Unit, nullIfEmpty(t.Parent), i + 1, t.Measure, m.Value})
 			for _, part := range t.Parts {
 				parts = append(parts, []any{y, t.Code, part})
 			}
@@ -115,8 +141,38 @@ func planRows(plans map[int]*minsheng.Plan) (targets, parts, sources, settings [
 				settings = append(settings, []any{y, t.Code, k, t.Thresholds[k]})
 			}
 		}
+		for i, c := range p.Checks {
+			r, ok := cat.Rules[c.Rule]
+			if !ok {
+				return nil, nil, nil, nil, nil, fmt.Errorf("warehouse: %d check %s: unknown rule %q", y, c.Name, c.Rule)
+			}
+			checks = append(checks, []any{y, c.Name, c.Target, c.Rule, r.Subject, p.Description(c), i + 1})
+		}
 	}
 	return
+}
+
+func catalogRows() ([][]any, error) {
+	cat, err := minsheng.ShippedCatalog()
+	if err != nil {
+		return nil, err
+	}
+	var rows [][]any
+	add := func(kind, name string, settings map[string]string, planWide []string) {
+		for _, k := range sortedKeys(settings) {
+			rows = append(rows, []any{kind, name, k, false})
+		}
+		for _, k := range planWide {
+			rows = append(rows, []any{kind, name, k, true})
+		}
+	}
+	for _, n := range cat.MeasureNames() {
+		add("measure", n, cat.Measures[n].Settings, cat.Measures[n].PlanSettings)
+	}
+	for _, n := range cat.RuleNames() {
+		add("rule", n, cat.Rules[n].Settings, cat.Rules[n].PlanSettings)
+	}
+	return rows, nil
 }
 
 func countyRows(c *minsheng.County) [][]any {
@@ -145,7 +201,7 @@ func registryRows(r *minsheng.Registry) (sources, enums [][]any) {
 	return
 }
 
-func sortedKeys(m map[string]float64) []string {
+func sortedKeys[T any](m map[string]T) []string {
 	keys := make([]string, 0, len(m))
 	for k := range m {
 		keys = append(keys, k)

@@ -3,13 +3,14 @@
 -- the newest record, cannot disagree.
 -- grain: not a model; a file that starts with `create` is run as written.
 
--- indicator_actual: the indicator's number from its cumulative sums.
+-- indicator_actual: the indicator's number from its cumulative sums, by the value form of its
+-- measure (config/measures.yaml: value).
 --   count     n (records, persons, cases, households: whatever the code counts)
 --   share     numerator / denominator; null while there is nothing to judge
 --   mean_yuan the mean of numerator (yuan) over denominator (cases), rounded half up to the fen,
 --             worked in integer fen so no binary fraction decides a rounding (16b)
-create or replace macro indicator_actual(measure, n, numerator, denominator) as
-    case measure
+create or replace macro indicator_actual(value_form, n, numerator, denominator) as
+    case value_form
         when 'count' then cast(n as double)
         when 'share' then
             case when denominator > 0 then cast(numerator as double) / denominator end
@@ -53,3 +54,25 @@ create or replace macro row_order(on_day, file_seq, file_row) as
 -- row of a key cheaply and find it again (file_seq = locator >> 32, row = locator & 4294967295).
 create or replace macro row_locator(file_seq, file_row) as
     (cast(file_seq as bigint) << 32) + cast(file_row as bigint);
+
+-- The plan as the SQL reads it. A model never names a target by its code (the county's label,
+-- renumbered from year to year): it asks for the targets that use a measure, or the checks that
+-- use a rule, of config/measures.yaml, and reads their settings by name. Go refuses a plan that
+-- lacks a setting its measures and rules need (minsheng.ParsePlan), and plan_settings_present
+-- checks it again, so plan_setting is never null where a model reads it.
+
+-- plan_targets_of: the (year, code) of every target whose plan names the measure.
+create or replace macro plan_targets_of(measure_name) as table
+    select year, code from plan_targets where measure = measure_name;
+
+-- plan_checks_of: the (year, check_name, target_code) of every check whose plan names the rule.
+create or replace macro plan_checks_of(rule_name) as table
+    select year, check_name, target_code from plan_checks where rule = rule_name;
+
+-- plan_setting: a setting of a year's plan: a target's threshold (target_code = its code) or a
+-- plan-wide setting (target_code = ''). Read it in a model over plan_targets_of or
+-- plan_checks_of (a few rows), never per lake row.
+create or replace macro plan_setting(setting_year, setting_target_code, setting_name) as (
+    select value from plan_settings
+    where year = setting_year and target_code = setting_target_code and name = setting_name
+);
