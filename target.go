@@ -1,6 +1,7 @@
 package minsheng
 
 import (
+	"errors"
 	"fmt"
 	"io/fs"
 	"path/filepath"
@@ -96,10 +97,14 @@ func LoadPlans(dir string, reg *Registry) (map[int]*Plan, error) {
 		}
 		p, err := ParsePlan(b, reg)
 		if err != nil {
+			var e *Error
+			if errors.As(err, &e) {
+				return nil, &Error{Code: e.Code, Zh: "年度计划 " + n + " " + e.Zh, En: "plan " + n + ", " + e.En}
+			}
 			return nil, fmt.Errorf("%s: %w", n, err)
 		}
 		if _, dup := plans[p.Year]; dup {
-			return nil, fmt.Errorf("%s: a second plan for %d", n, p.Year)
+			return nil, Errorf(EINVALID, "年度计划 %s:%d 年已有一份计划", "plan %s: a second plan for %d", n, p.Year)
 		}
 		plans[p.Year] = p
 	}
@@ -109,18 +114,13 @@ func LoadPlans(dir string, reg *Registry) (map[int]*Plan, error) {
 	return plans, nil
 }
 
-// PlanError is a plan the service does not understand, with the line of the year file that
-// says so: the build and the server refuse it at start, so it never answers 0.
-type PlanError struct {
-	Line   int // 0 when the error is about the whole file
-	Zh, En string
-}
-
-func (e *PlanError) Error() string {
-	if e.Line > 0 {
-		return fmt.Sprintf("计划第 %d 行:%s / targets, line %d: %s", e.Line, e.Zh, e.Line, e.En)
+// planError is a plan the service does not understand, naming the line of the year file that
+// says so (0: the whole file): the build and the server refuse it at start, so it never answers 0.
+func planError(line int, zh, en string) *Error {
+	if line > 0 {
+		return &Error{Code: EINVALID, Zh: fmt.Sprintf("第 %d 行:%s", line, zh), En: fmt.Sprintf("line %d: %s", line, en)}
 	}
-	return fmt.Sprintf("计划:%s / targets: %s", e.Zh, e.En)
+	return &Error{Code: EINVALID, Zh: zh, En: en}
 }
 
 // ParsePlan parses and checks one year's registry against the sources it names and the catalog
@@ -137,11 +137,11 @@ func ParsePlan(b []byte, reg *Registry) (*Plan, error) {
 func ParsePlanWith(b []byte, reg *Registry, cat *Catalog) (*Plan, error) {
 	var p Plan
 	if err := yaml.UnmarshalWithOptions(b, &p, yaml.Strict()); err != nil {
-		return nil, &PlanError{Zh: "文件无法读取:" + err.Error(), En: err.Error()}
+		return nil, planError(0, "年度计划文件无法读取:"+err.Error(), "the year file cannot be read: "+err.Error())
 	}
 	lines := planLines(b)
 	fail := func(path string, zh, en string, args ...any) error {
-		return &PlanError{Line: lines(path), Zh: fmt.Sprintf(zh, args...), En: fmt.Sprintf(en, args...)}
+		return planError(lines(path), fmt.Sprintf(zh, args...), fmt.Sprintf(en, args...))
 	}
 	if p.Year < 2000 || p.Year > 2100 {
 		return nil, fail("$.year", "年份 %d 不在 2000–2100", "year %d is not in 2000–2100", p.Year)
@@ -189,8 +189,8 @@ func ParsePlanWith(b []byte, reg *Registry, cat *Catalog) (*Plan, error) {
 		if m.Parts != (len(t.Parts) > 0) {
 			return nil, fail(at, "%s:只有 sum_of_parts 类计算口径有 parts", "%s: parts go with a measure that sums them (sum_of_parts), and only there", t.Code)
 		}
-		if err := needSettings(&p, t, m.Settings, m.PlanSettings, "measure "+t.Measure); err != nil {
-			return nil, fail(at, "%s", "%s", err.Error())
+		if zh, en := needSettings(&p, t, m.Settings, m.PlanSettings, "计算口径 "+t.Measure, "measure "+t.Measure); en != "" {
+			return nil, planError(lines(at), zh, en)
 		}
 	}
 	for i, t := range p.Targets {
@@ -205,9 +205,6 @@ func ParsePlanWith(b []byte, reg *Registry, cat *Catalog) (*Plan, error) {
 		}
 		if len(t.Sources) == 0 && len(t.Parts) == 0 {
 			return nil, fail(at, "%s:既无数据源也无分项", "%s: no sources and no parts", t.Code)
-		}
-		if err := knownSettings(&p, t, cat); err != nil {
-			return nil, fail(at, "%s", "%s", err.Error())
 		}
 	}
 	checks := map[string]bool{}
@@ -234,8 +231,13 @@ func ParsePlanWith(b []byte, reg *Registry, cat *Catalog) (*Plan, error) {
 			return nil, fail(at, "核查 %s:规则 %s 需要本年计划中有计算口径为 %s 的指标", "check %s: rule %s needs a target of measure %s in the year's plan",
 				c.Name, c.Rule, r.WithMeasure)
 		}
-		if err := needSettings(&p, *t, r.Settings, r.PlanSettings, "rule "+c.Rule); err != nil {
-			return nil, fail(at, "核查 %s:%s", "check %s: %s", c.Name, err.Error())
+		if zh, en := needSettings(&p, *t, r.Settings, r.PlanSettings, "核查规则 "+c.Rule, "rule "+c.Rule); en != "" {
+			return nil, planError(lines(at), "核查 "+c.Name+":"+zh, "check "+c.Name+": "+en)
+		}
+	}
+	for i, t := range p.Targets {
+		if name := unknownSetting(&p, t, cat); name != "" {
+			return nil, fail(fmt.Sprintf("$.targets[%d]", i), "%s:阈值 %s 没有任何计算口径或核查规则读取(拼写错误?)", "%s: no measure or check of it reads the threshold %s (a typo?)", t.Code, name)
 		}
 	}
 	return &p, nil
@@ -251,24 +253,26 @@ func (p *Plan) hasMeasure(m string) bool {
 }
 
 // needSettings: every threshold and plan-wide setting a measure or rule reads is in the plan. A
-// missing one would make the SQL count nothing, silently.
-func needSettings(p *Plan, t Target, settings map[string]string, planSettings []string, who string) error {
+// missing one would make the SQL count nothing, silently. It says which is missing, or "".
+func needSettings(p *Plan, t Target, settings map[string]string, planSettings []string, whoZh, whoEn string) (zh, en string) {
 	for _, name := range sortedNames(settings) {
 		if _, ok := t.Thresholds[name]; !ok {
-			return fmt.Errorf("%s: %s needs the threshold %s (%s)", t.Code, who, name, settings[name])
+			return fmt.Sprintf("%s:%s 需要阈值 %s(%s),请在 thresholds 中填写", t.Code, whoZh, name, settings[name]),
+				fmt.Sprintf("%s: %s needs the threshold %s (%s) in thresholds", t.Code, whoEn, name, settings[name])
 		}
 	}
 	for _, name := range planSettings {
 		if _, ok := p.Settings[name]; !ok {
-			return fmt.Errorf("%s: %s needs the plan setting %s", t.Code, who, name)
+			return fmt.Sprintf("%s:%s 需要全年设置 %s,请在 settings 中填写", t.Code, whoZh, name),
+				fmt.Sprintf("%s: %s needs the plan setting %s in settings", t.Code, whoEn, name)
 		}
 	}
-	return nil
+	return "", ""
 }
 
-// knownSettings: a threshold that neither the target's measure nor any of its checks' rules
+// unknownSetting: a threshold that neither the target's measure nor any of its checks' rules
 // reads is a typo or a rule the SQL does not have, never silently ignored.
-func knownSettings(p *Plan, t Target, cat *Catalog) error {
+func unknownSetting(p *Plan, t Target, cat *Catalog) string {
 	known := map[string]bool{}
 	if m, ok := cat.Measures[t.Measure]; ok {
 		for k := range m.Settings {
@@ -284,10 +288,10 @@ func knownSettings(p *Plan, t Target, cat *Catalog) error {
 	}
 	for _, name := range sortedNames(t.Thresholds) {
 		if !known[name] {
-			return fmt.Errorf("%s: no measure or check of it reads the threshold %s", t.Code, name)
+			return name
 		}
 	}
-	return nil
+	return ""
 }
 
 func contains(list []string, s string) bool {

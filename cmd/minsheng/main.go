@@ -7,6 +7,7 @@
 //	minsheng rekey    --data DIR --new-key-file PATH
 //	minsheng user     add|passwd|disable|enable|unlock|list --data DIR ...
 //	minsheng token    create|revoke|list --data DIR ...
+//	minsheng plan     check [--targets DIR] [FILE ...] | measures
 package main
 
 import (
@@ -39,6 +40,7 @@ Usage:
   minsheng user     add|passwd|disable|enable|unlock|list --data DIR ...   (minsheng user help)
   minsheng token    create|revoke|list --data DIR ...                      (minsheng token help)
   minsheng demo-accounts --data DIR   one account per role with a random password (make run)
+  minsheng plan     check [--targets DIR] [FILE ...] | measures   check a year's list without building
 
 Common flags:
   --data DIR        the data folder (default ./data)
@@ -97,6 +99,8 @@ func RunWithStdin(ctx context.Context, args []string, stdin io.Reader, stdout, s
 		err = runToken(ctx, args[1:], stdout)
 	case "demo-accounts":
 		err = runDemoAccounts(ctx, args[1:], stdout)
+	case "plan":
+		err = runPlan(ctx, args[1:], stdout)
 	default:
 		fmt.Fprintf(stderr, "minsheng: 未知命令 / unknown command %q\n\n%s", args[0], usage)
 		return 2

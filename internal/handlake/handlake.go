@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/minsheng/minsheng"
@@ -148,6 +149,39 @@ func Files() map[string]map[string][]Row {
 	}
 }
 
+// FilesIn are the files of Files moved to another plan year: every date, month, year and file
+// name one year on per year after 2024 (2024-03-05 becomes 2025-03-05, last year's 2023-12-31
+// becomes 2024-12-31), the persons and their ID numbers unchanged, so the children are a year
+// older. No record falls on a 29 February, so every date exists in any year.
+func FilesIn(year int) map[string]map[string][]Row {
+	files := Files()
+	if year == Year {
+		return files
+	}
+	shift := strings.NewReplacer(
+		fmt.Sprint(Year), fmt.Sprint(year),
+		fmt.Sprint(Year-1), fmt.Sprint(year-1),
+	)
+	out := map[string]map[string][]Row{}
+	for source, byName := range files {
+		out[source] = map[string][]Row{}
+		for name, rows := range byName {
+			moved := make([]Row, len(rows))
+			for i, r := range rows {
+				moved[i] = Row{}
+				for k, v := range r {
+					if k != "身份证号" && k != "姓名" {
+						v = shift.Replace(v)
+					}
+					moved[i][k] = v
+				}
+			}
+			out[source][shift.Replace(name)] = moved
+		}
+	}
+	return out
+}
+
 // FileCount is the number of files Files holds, all sources together.
 func FileCount() int {
 	n := 0
@@ -191,9 +225,12 @@ func WriteCSV(t testing.TB, path string, src *minsheng.Source, rows []Row) {
 }
 
 // Write writes every file of Files into dir/inbox/<source>/.
-func Write(t testing.TB, dir string, reg *minsheng.Registry) {
+func Write(t testing.TB, dir string, reg *minsheng.Registry) { WriteIn(t, dir, reg, Year) }
+
+// WriteIn writes every file of FilesIn(year) into dir/inbox/<source>/.
+func WriteIn(t testing.TB, dir string, reg *minsheng.Registry, year int) {
 	t.Helper()
-	for source, files := range Files() {
+	for source, files := range FilesIn(year) {
 		src, ok := reg.Source(source)
 		if !ok {
 			t.Fatalf("handlake: no source %s in the registry", source)
@@ -225,10 +262,13 @@ func Config(t testing.TB, dir string) warehouse.Config {
 
 // Ingest writes the hand lake into the data folder dir and ingests it for real (with Key); every
 // row of every file must land. It returns the folder's warehouse configuration.
-func Ingest(t testing.TB, dir string) warehouse.Config {
+func Ingest(t testing.TB, dir string) warehouse.Config { return IngestIn(t, dir, Year) }
+
+// IngestIn is Ingest with the hand lake moved to another year (FilesIn).
+func IngestIn(t testing.TB, dir string, year int) warehouse.Config {
 	t.Helper()
 	cfg := Config(t, dir)
-	Write(t, dir, cfg.Registry)
+	WriteIn(t, dir, cfg.Registry, year)
 	in, err := ingest.New(ingest.Config{Dir: dir, Registry: cfg.Registry, County: cfg.County, Key: Key, Workers: 1})
 	if err != nil {
 		t.Fatal(err)
