@@ -29,8 +29,9 @@ func jsonIndent(v any) ([]byte, error) { return json.MarshalIndent(v, "", "  ") 
 // batch is a run of raw rows, in file order: the cells of all its rows in one slice.
 type batch struct {
 	cells []string
-	ends  []int // ends[i] is where row i's cells end in cells
-	nums  []int // the row number a person sees in Excel
+	ends  []int  // ends[i] is where row i's cells end in cells
+	nums  []int  // the row number a person sees in Excel
+	stray []bool // the row's line opened a quote that never closed, read as text (CSV)
 }
 
 func (b *batch) row(i int) []string {
@@ -50,6 +51,7 @@ type outcome struct {
 type notedRow struct {
 	num          int
 	probs, flags []problem // probs nil when the row landed
+	stray        bool      // flagged stray_quote: a quote read as text, in no one column
 	values       string    // of a rejected row: its cells that name no one, for the unit to find and fix it
 }
 
@@ -141,7 +143,7 @@ func (in *Ingester) load(ctx context.Context, src *minsheng.Source, path, name s
 			select {
 			case b = <-freeBatches:
 			default:
-				b = &batch{cells: make([]string, 0, ncells), ends: make([]int, 0, batchRows), nums: make([]int, 0, batchRows)}
+				b = &batch{cells: make([]string, 0, ncells), ends: make([]int, 0, batchRows), nums: make([]int, 0, batchRows), stray: make([]bool, 0, batchRows)}
 			}
 			if nb++; nb == segBatches {
 				close(seg.batches)
@@ -153,6 +155,11 @@ func (in *Ingester) load(ctx context.Context, src *minsheng.Source, path, name s
 			b.cells = append(b.cells, t.Row()...)
 			b.ends = append(b.ends, len(b.cells))
 			b.nums = append(b.nums, t.RowNum())
+			// A stray quote flags its row here, where the row is known to be read as data or
+			// not: one on a title or 合计 line flags no row, and one on a row flagged for
+			// another reason too makes it no more than one flagged row.
+			strays := t.Strays()
+			b.stray = append(b.stray, len(strays) > 0 && strays[len(strays)-1] == t.RowNum())
 			if len(b.nums) == batchRows && !send() {
 				readErr <- ctx.Err()
 				return
@@ -194,8 +201,8 @@ func (in *Ingester) load(ctx context.Context, src *minsheng.Source, path, name s
 								cols[l] = append(cols[l], val)
 							}
 						}
-						if !ok || len(v.flags) > 0 {
-							n := notedRow{num: b.nums[i]}
+						if !ok || len(v.flags) > 0 || b.stray[i] {
+							n := notedRow{num: b.nums[i], stray: b.stray[i]}
 							if !ok {
 								n.probs = append([]problem(nil), v.probs...)
 								n.values = v.rowValues()
@@ -224,7 +231,7 @@ func (in *Ingester) load(ctx context.Context, src *minsheng.Source, path, name s
 					}
 					seg.outcomes = append(seg.outcomes, o)
 					clear(b.cells) // the column buffers hold copies of what landed
-					b.cells, b.ends, b.nums = b.cells[:0], b.ends[:0], b.nums[:0]
+					b.cells, b.ends, b.nums, b.stray = b.cells[:0], b.ends[:0], b.nums[:0], b.stray[:0]
 					select {
 					case freeBatches <- b:
 					default:
@@ -268,8 +275,15 @@ func (in *Ingester) load(ctx context.Context, src *minsheng.Source, path, name s
 			rep.Landed += o.landed
 			rep.Skipped += o.skipped
 			for _, n := range o.noted {
-				if fl := n.flags; len(fl) > 0 {
-					rep.Flagged++
+				if fl := n.flags; len(fl) > 0 || n.stray {
+					rep.Flagged++ // rows, not flags: flagged_rows ≤ rows
+					if n.stray {
+						r := minsheng.ReasonStrayQuote
+						rep.Flags[r.Code]++
+						if len(rep.FirstFlagged) < firstRejected {
+							rep.FirstFlagged = append(rep.FirstFlagged, lake.Rejection{Row: n.num, Code: r.Code, Zh: r.Zh, En: r.En})
+						}
+					}
 					for _, f := range fl {
 						rep.Flags[f.reason.Code]++
 						if len(rep.FirstFlagged) < firstRejected {
@@ -405,14 +419,6 @@ func account(t table, rep *lake.Report, titles int) error {
 			"读取核对不符:文件共 %d 行,读到 %d 行(表头前 %d 行、表头 1 行、数据 %d 行、合计或空行 %d 行、空行 %d、单元格内换行 %d);为免漏行,整个文件未导入,请把文件交给系统管理员",
 			"line accounting failed: the file has %d lines, %d were read (%d title, 1 header, %d data, %d footer or blank rows, %d empty lines, %d inside cells); nothing of it was ingested, so that no row is lost; give the file to the administrator",
 			physical, records+blank+continued, titles, rep.Rows, rep.Skipped, blank, continued)
-	}
-	for _, n := range t.Strays() {
-		rep.Flags[minsheng.ReasonStrayQuote.Code]++
-		rep.Flagged++
-		if len(rep.FirstFlagged) < firstRejected {
-			r := minsheng.ReasonStrayQuote
-			rep.FirstFlagged = append(rep.FirstFlagged, lake.Rejection{Row: n, Code: r.Code, Zh: r.Zh, En: r.En})
-		}
 	}
 	return nil
 }
