@@ -3,6 +3,12 @@
 -- the newest record date of the year over the records of the year. A check on yearly sums
 -- lists the person once, with their first record of the year; a missing month lists the child's
 -- latest record; a village without a society has no record.
+-- Each rule of config/measures.yaml takes its checks from the year's plan (plan_checks_of: a
+-- check's name and target are the plan's, and two checks of one rule on two targets each get
+-- their own rows) and reads every limit from the plan by name, in a small CTE over its checks:
+-- the check's target's threshold (plan_setting(year, target_code, name)) or a plan-wide
+-- setting (target_code ''). Go refuses a plan that lacks one, so there is no default here. The
+-- 2024 plan's codes are named in the comments as examples only.
 -- grain: one row per plan year per check per violating subject (subject_key).
 with
 
@@ -12,29 +18,32 @@ years as (
 
 ),
 
-limits as (
+-- worker_aid_living_cap, worker_aid_study_cap (09) -------------------------------------------
+
+-- a cap is the plan's urban 低保 standard (元/月) times the target's number of months
+worker_cap_checks as (
 
     select
-        years.year,
-        cast(max(s.value) filter (where s.target_code = '' and s.name = 'urban_dibao_yuan_per_month')
-            as decimal(18, 2)) as urban_dibao_yuan,
-        coalesce(max(s.value) filter (where s.target_code = '09' and s.name = 'living_cap_months'), 12) as living_cap_months,
-        coalesce(max(s.value) filter (where s.target_code = '09' and s.name = 'study_cap_months'), 10) as study_cap_months,
-        cast(coalesce(max(s.value) filter (where s.target_code = '10a' and s.name = 'max_yearly_yuan'), 15000) as decimal(18, 2)) as child_cap_yuan,
-        cast(coalesce(max(s.value) filter (where s.target_code = '10a' and s.name = 'max_yearly_limb_yuan'), 18000) as decimal(18, 2)) as child_limb_cap_yuan,
-        cast(coalesce(max(s.value) filter (where s.target_code = '10a' and s.name = 'max_living_yuan'), 3000) as decimal(18, 2)) as child_living_cap_yuan,
-        coalesce(max(s.value) filter (where s.target_code = '10a' and s.name = 'adult_age'), 18) as adult_age,
-        cast(coalesce(max(s.value) filter (where s.target_code = '10c' and s.name = 'max_yearly_yuan'), 1000) as decimal(18, 2)) as psych_cap_yuan,
-        coalesce(max(s.value) filter (where s.target_code = '11b' and s.name = 'min_age'), 16) as care_min_age,
-        coalesce(max(s.value) filter (where s.target_code = '11b' and s.name = 'max_age'), 59) as care_max_age,
-        coalesce(max(s.value) filter (where s.target_code = '13a' and s.name = 'min_head_age'), 60) as head_min_age
-    from years
-    left join plan_settings as s on s.year = years.year
-    group by 1
+        year,
+        check_name,
+        target_code,
+        '生活救助' as aid_type,
+        cast(plan_setting(checks.year, '', 'urban_dibao_yuan_per_month') as decimal(38, 2))
+            * cast(plan_setting(checks.year, checks.target_code, 'living_cap_months') as decimal(38, 4)) as cap_yuan
+    from plan_checks_of('worker_aid_living_cap') as checks
+
+    union all
+
+    select
+        year,
+        check_name,
+        target_code,
+        '子女助学',
+        cast(plan_setting(checks.year, '', 'urban_dibao_yuan_per_month') as decimal(38, 2))
+            * cast(plan_setting(checks.year, checks.target_code, 'study_cap_months') as decimal(38, 4))
+    from plan_checks_of('worker_aid_study_cap') as checks
 
 ),
-
--- 09 -----------------------------------------------------------------------------------------
 
 worker_person_sums as (
 
@@ -59,7 +68,7 @@ worker_caps as (
 
     select
         sums.year,
-        case sums.aid_type when '生活救助' then '09_living_cap' else '09_study_cap' end as check_name,
+        checks.check_name,
         cast(sums.person_id as varchar) as subject_key,
         sums.person_id,
         sums.person_id_masked,
@@ -68,40 +77,41 @@ worker_caps as (
         cast(null as varchar) as village,
         sums.record_on,
         cast(sums.amount_yuan as decimal(38, 2)) as amount_yuan,
-        cast(limits.urban_dibao_yuan * case sums.aid_type
-            when '生活救助' then limits.living_cap_months else limits.study_cap_months end
-            as decimal(38, 2)) as limit_yuan,
+        cast(checks.cap_yuan as decimal(38, 2)) as limit_yuan,
         sums._file_sha256,
         sums._row
     from worker_person_sums as sums
-    join limits on limits.year = sums.year
-    where sums.amount_yuan > limits.urban_dibao_yuan * case sums.aid_type
-        when '生活救助' then limits.living_cap_months else limits.study_cap_months end
+    join worker_cap_checks as checks
+        on checks.year = sums.year and checks.aid_type = sums.aid_type
+    where sums.amount_yuan > checks.cap_yuan
 
 ),
+
+-- worker_aid_medical_cap (09) ----------------------------------------------------------------
 
 worker_medical as (
 
     select
-        year,
-        '09_medical_cap' as check_name,
-        concat(_file_sha256, ':', _row) as subject_key,
-        person_id,
-        person_id_masked,
-        name_masked,
-        township,
+        a.year,
+        checks.check_name,
+        concat(a._file_sha256, ':', a._row) as subject_key,
+        a.person_id,
+        a.person_id_masked,
+        a.name_masked,
+        a.township,
         cast(null as varchar) as village,
-        aided_on as record_on,
-        cast(amount_yuan as decimal(38, 2)) as amount_yuan,
-        cast(out_of_pocket_yuan as decimal(38, 2)) as limit_yuan,
-        _file_sha256,
-        _row
-    from int_worker_aid_deduped
-    where aid_type = '医疗救助' and amount_yuan > out_of_pocket_yuan
+        a.aided_on as record_on,
+        cast(a.amount_yuan as decimal(38, 2)) as amount_yuan,
+        cast(a.out_of_pocket_yuan as decimal(38, 2)) as limit_yuan,
+        a._file_sha256,
+        a._row
+    from int_worker_aid_deduped as a
+    join plan_checks_of('worker_aid_medical_cap') as checks on checks.year = a.year
+    where a.aid_type = '医疗救助' and a.amount_yuan > a.out_of_pocket_yuan
 
 ),
 
--- 10 -----------------------------------------------------------------------------------------
+-- child_rehab_amount_cap, child_rehab_living_cap, child_rehab_age (10a) ----------------------
 
 child_rehab as (
 
@@ -130,11 +140,40 @@ child_sums as (
 
 ),
 
+-- a child's yearly cap: the higher one for 肢体 or 脑瘫
+child_amount_checks as (
+
+    select
+        year,
+        check_name,
+        cast(plan_setting(checks.year, checks.target_code, 'max_yearly_yuan') as decimal(38, 2)) as cap_yuan,
+        cast(plan_setting(checks.year, checks.target_code, 'max_yearly_limb_yuan') as decimal(38, 2)) as limb_cap_yuan
+    from plan_checks_of('child_rehab_amount_cap') as checks
+
+),
+
+child_living_checks as (
+
+    select
+        year,
+        check_name,
+        cast(plan_setting(checks.year, checks.target_code, 'max_living_yuan') as decimal(38, 2)) as cap_yuan
+    from plan_checks_of('child_rehab_living_cap') as checks
+
+),
+
+child_age_checks as (
+
+    select year, check_name, plan_setting(checks.year, checks.target_code, 'adult_age') as adult_age
+    from plan_checks_of('child_rehab_age') as checks
+
+),
+
 child_caps as (
 
     select
         sums.year,
-        '10a_amount_cap' as check_name,
+        checks.check_name,
         cast(sums.person_id as varchar) as subject_key,
         sums.person_id,
         sums.person_id_masked,
@@ -143,20 +182,20 @@ child_caps as (
         cast(null as varchar) as village,
         sums.record_on,
         cast(sums.amount_yuan as decimal(38, 2)) as amount_yuan,
-        cast(case when sums.is_limb_or_palsy then limits.child_limb_cap_yuan
-            else limits.child_cap_yuan end as decimal(38, 2)) as limit_yuan,
+        cast(case when sums.is_limb_or_palsy then checks.limb_cap_yuan
+            else checks.cap_yuan end as decimal(38, 2)) as limit_yuan,
         sums._file_sha256,
         sums._row
     from child_sums as sums
-    join limits on limits.year = sums.year
+    join child_amount_checks as checks on checks.year = sums.year
     where sums.amount_yuan > case when sums.is_limb_or_palsy
-        then limits.child_limb_cap_yuan else limits.child_cap_yuan end
+        then checks.limb_cap_yuan else checks.cap_yuan end
 
     union all
 
     select
         sums.year,
-        '10a_living_cap',
+        checks.check_name,
         cast(sums.person_id as varchar),
         sums.person_id,
         sums.person_id_masked,
@@ -165,12 +204,12 @@ child_caps as (
         null,
         sums.record_on,
         sums.living_allowance_yuan,
-        limits.child_living_cap_yuan,
+        checks.cap_yuan,
         sums._file_sha256,
         sums._row
     from child_sums as sums
-    join limits on limits.year = sums.year
-    where sums.living_allowance_yuan > limits.child_living_cap_yuan
+    join child_living_checks as checks on checks.year = sums.year
+    where sums.living_allowance_yuan > checks.cap_yuan
 
 ),
 
@@ -178,7 +217,7 @@ child_age as (
 
     select
         r.year,
-        '10a_age' as check_name,
+        checks.check_name,
         concat(r._file_sha256, ':', r._row) as subject_key,
         r.person_id,
         r.person_id_masked,
@@ -191,97 +230,144 @@ child_age as (
         r._file_sha256,
         r._row
     from child_rehab as r
-    join limits on limits.year = r.year
-    where r.person_age >= limits.adult_age
+    join child_age_checks as checks on checks.year = r.year
+    where r.person_age >= checks.adult_age
+
+),
+
+-- psych_medication_yearly_cap (10c) ----------------------------------------------------------
+
+psych_checks as (
+
+    select
+        year,
+        check_name,
+        cast(plan_setting(checks.year, checks.target_code, 'max_yearly_yuan') as decimal(38, 2)) as cap_yuan
+    from plan_checks_of('psych_medication_yearly_cap') as checks
+
+),
+
+psych_sums as (
+
+    select
+        years.year,
+        m.person_id,
+        sum(m.amount_yuan) as amount_yuan,
+        first(m.person_id_masked order by m.paid_on, m._file_seq, m._row) as person_id_masked,
+        first(m.name_masked order by m.paid_on, m._file_seq, m._row) as name_masked,
+        first(m.township order by m.paid_on, m._file_seq, m._row) as township,
+        min(m.paid_on) as record_on,
+        first(m._file_sha256 order by m.paid_on, m._file_seq, m._row) as _file_sha256,
+        first(m._row order by m.paid_on, m._file_seq, m._row) as _row
+    from stg_psych_medication as m
+    join years on years.year = year(m.paid_on)
+    group by 1, 2
 
 ),
 
 psych_caps as (
 
     select
-        years.year,
-        '10c_yearly_cap' as check_name,
-        cast(m.person_id as varchar) as subject_key,
-        m.person_id,
-        first(m.person_id_masked order by m.paid_on, m._file_seq, m._row) as person_id_masked,
-        first(m.name_masked order by m.paid_on, m._file_seq, m._row) as name_masked,
-        first(m.township order by m.paid_on, m._file_seq, m._row) as township,
+        sums.year,
+        checks.check_name,
+        cast(sums.person_id as varchar) as subject_key,
+        sums.person_id,
+        sums.person_id_masked,
+        sums.name_masked,
+        sums.township,
         cast(null as varchar) as village,
-        min(m.paid_on) as record_on,
-        cast(sum(m.amount_yuan) as decimal(38, 2)) as amount_yuan,
-        cast(any_value(limits.psych_cap_yuan) as decimal(38, 2)) as limit_yuan,
-        first(m._file_sha256 order by m.paid_on, m._file_seq, m._row) as _file_sha256,
-        first(m._row order by m.paid_on, m._file_seq, m._row) as _row
-    from stg_psych_medication as m
-    join years on years.year = year(m.paid_on)
-    join limits on limits.year = years.year
-    group by years.year, m.person_id
-    having sum(m.amount_yuan) > any_value(limits.psych_cap_yuan)
+        sums.record_on,
+        cast(sums.amount_yuan as decimal(38, 2)) as amount_yuan,
+        cast(checks.cap_yuan as decimal(38, 2)) as limit_yuan,
+        sums._file_sha256,
+        sums._row
+    from psych_sums as sums
+    join psych_checks as checks on checks.year = sums.year
+    where sums.amount_yuan > checks.cap_yuan
 
 ),
 
--- 11b ----------------------------------------------------------------------------------------
+-- care_paid_to_person, care_age (11b) --------------------------------------------------------
+
+care_age_checks as (
+
+    select
+        year,
+        check_name,
+        plan_setting(checks.year, checks.target_code, 'min_age') as min_age,
+        plan_setting(checks.year, checks.target_code, 'max_age') as max_age
+    from plan_checks_of('care_age') as checks
+
+),
 
 care_rows as (
 
-    select
-        years.year,
-        c.*,
-        c.payee = '个人' as is_paid_to_person,
-        c.person_age < limits.care_min_age or c.person_age > limits.care_max_age as is_out_of_age
+    select years.year, c.*
     from stg_sunshine_care as c
     join years on years.year = year(c.service_month_on)
-    join limits on limits.year = years.year
 
 ),
 
 care_checks as (
 
     select
-        year,
-        '11b_paid_to_person' as check_name,
-        concat(_file_sha256, ':', _row) as subject_key,
-        person_id,
-        person_id_masked,
-        name_masked,
-        township,
+        c.year,
+        checks.check_name,
+        concat(c._file_sha256, ':', c._row) as subject_key,
+        c.person_id,
+        c.person_id_masked,
+        c.name_masked,
+        c.township,
         cast(null as varchar) as village,
-        service_month_on as record_on,
-        cast(amount_yuan as decimal(38, 2)) as amount_yuan,
+        c.service_month_on as record_on,
+        cast(c.amount_yuan as decimal(38, 2)) as amount_yuan,
         cast(null as decimal(38, 2)) as limit_yuan,
-        _file_sha256,
-        _row
-    from care_rows
-    where is_paid_to_person
+        c._file_sha256,
+        c._row
+    from care_rows as c
+    join plan_checks_of('care_paid_to_person') as checks on checks.year = c.year
+    where c.payee = '个人'
 
     union all
 
     select
-        year,
-        '11b_age',
-        concat(_file_sha256, ':', _row),
-        person_id,
-        person_id_masked,
-        name_masked,
-        township,
+        c.year,
+        checks.check_name,
+        concat(c._file_sha256, ':', c._row),
+        c.person_id,
+        c.person_id_masked,
+        c.name_masked,
+        c.township,
         null,
-        service_month_on,
-        amount_yuan,
+        c.service_month_on,
+        c.amount_yuan,
         null,
-        _file_sha256,
-        _row
-    from care_rows
-    where is_out_of_age
+        c._file_sha256,
+        c._row
+    from care_rows as c
+    join care_age_checks as checks on checks.year = c.year
+    where c.person_age < checks.min_age or c.person_age > checks.max_age
 
 ),
 
--- 13a ----------------------------------------------------------------------------------------
+-- household_head_age (13a): the households the check's target counts ------------------------
+
+head_age_checks as (
+
+    select
+        year,
+        check_name,
+        target_code,
+        plan_setting(checks.year, checks.target_code, 'min_head_age') as min_head_age
+    from plan_checks_of('household_head_age') as checks
+
+),
 
 head_age as (
 
     select
         keys.year,
-        '13a_age' as check_name,
+        checks.check_name,
         cast(keys.person_id as varchar) as subject_key,
         keys.person_id,
         h.person_id_masked,
@@ -293,21 +379,22 @@ head_age as (
         cast(null as decimal(38, 2)) as limit_yuan,
         h._file_sha256,
         h._row
-    from int_indicator_keys as keys
-    join limits on limits.year = keys.year
+    from head_age_checks as checks
+    join int_indicator_keys as keys
+        on keys.year = checks.year and keys.code = checks.target_code
     join stg_elderly_home_mod as h
         on h._file_seq = keys._file_seq and h._row = keys._row
-    where keys.code = '13a' and keys.person_age < limits.head_min_age
+    where keys.person_age < checks.min_head_age
 
 ),
 
--- 18 -----------------------------------------------------------------------------------------
+-- village_without_society (18): the profile's villages the check's target counts no society in
 
 villages_without_society as (
 
     select
-        years.year,
-        '18_village_without_society' as check_name,
+        checks.year,
+        checks.check_name,
         concat_ws('/', v.township, v.village) as subject_key,
         cast(null as uuid) as person_id,
         cast(null as varchar) as person_id_masked,
@@ -319,17 +406,17 @@ villages_without_society as (
         cast(null as decimal(38, 2)) as limit_yuan,
         cast(null as varchar) as _file_sha256,
         cast(null as integer) as _row
-    from years
+    from plan_checks_of('village_without_society') as checks
     cross join county_villages as v
     anti join int_indicator_keys as keys
-        on keys.year = years.year
-        and keys.code = '18'
+        on keys.year = checks.year
+        and keys.code = checks.target_code
         and keys.township = v.township
         and keys.village = v.village
 
 ),
 
--- 19 -----------------------------------------------------------------------------------------
+-- tekun_full_subsidy (19a), claim_category_mismatch (19b) ------------------------------------
 
 current_roster as (
 
@@ -344,7 +431,7 @@ tekun_subsidy as (
 
     select
         r.year,
-        '19a_tekun_full_subsidy' as check_name,
+        checks.check_name,
         cast(r.person_id as varchar) as subject_key,
         r.person_id,
         listing.person_id_masked,
@@ -357,6 +444,7 @@ tekun_subsidy as (
         listing._file_sha256,
         listing._row
     from current_roster as r
+    join plan_checks_of('tekun_full_subsidy') as checks on checks.year = r.year
     join int_enrollment_persons as e
         on e.year = r.year and e.person_id = r.person_id
     join stg_low_income_roster as listing
@@ -369,7 +457,7 @@ claim_mismatch as (
 
     select
         years.year,
-        '19b_category_mismatch' as check_name,
+        checks.check_name,
         concat(m._file_sha256, ':', m._row) as subject_key,
         m.person_id,
         m.person_id_masked,
@@ -383,13 +471,14 @@ claim_mismatch as (
         m._row
     from stg_medical_assistance as m
     join years on years.year = year(m.settled_on)
+    join plan_checks_of('claim_category_mismatch') as checks on checks.year = years.year
     join current_roster as r
         on r.year = years.year and r.person_id = m.person_id
     where m.person_group <> r.person_group
 
 ),
 
--- 20 -----------------------------------------------------------------------------------------
+-- orphan_missing_month (20) ------------------------------------------------------------------
 
 orphan_months as (
 
@@ -435,7 +524,7 @@ missing_months as (
 
     select
         child_months.year,
-        '20_missing_month' as check_name,
+        checks.check_name,
         concat(child_months.person_id, '|', child_months.month_on) as subject_key,
         child_months.person_id,
         child_months.person_id_masked,
@@ -448,6 +537,7 @@ missing_months as (
         child_months._file_sha256,
         child_months._row
     from child_months
+    join plan_checks_of('orphan_missing_month') as checks on checks.year = child_months.year
     anti join orphan_months
         on orphan_months.year = child_months.year
         and orphan_months.person_id = child_months.person_id
@@ -455,13 +545,23 @@ missing_months as (
 
 ),
 
--- overlap ------------------------------------------------------------------------------------
+-- children_rehab_device_overlap (10a with 10b) -----------------------------------------------
+
+-- the children counted by the year's targets of the rule's with_measure (config/measures.yaml)
+device_children as (
+
+    select distinct keys.year, keys.person_id
+    from plan_targets_of('distinct_children_devices') as devices
+    join int_indicator_keys as keys
+        on keys.year = devices.year and keys.code = devices.code
+
+),
 
 rehab_and_device as (
 
     select
         rehab.year,
-        'overlap_10a_10b' as check_name,
+        checks.check_name,
         cast(rehab.person_id as varchar) as subject_key,
         rehab.person_id,
         r.person_id_masked,
@@ -473,14 +573,13 @@ rehab_and_device as (
         cast(null as decimal(38, 2)) as limit_yuan,
         r._file_sha256,
         r._row
-    from int_indicator_keys as rehab
-    join int_indicator_keys as device
-        on device.year = rehab.year
-        and device.code = '10b'
-        and device.person_id = rehab.person_id
+    from plan_checks_of('children_rehab_device_overlap') as checks
+    join int_indicator_keys as rehab
+        on rehab.year = checks.year and rehab.code = checks.target_code
+    semi join device_children as device
+        on device.year = rehab.year and device.person_id = rehab.person_id
     join stg_child_rehab as r
         on r._file_seq = rehab._file_seq and r._row = rehab._row
-    where rehab.code = '10a'
 
 ),
 
@@ -521,7 +620,8 @@ final as (
         unioned._row
 
     from unioned
-    join int_check_catalog as catalog on catalog.check_name = unioned.check_name
+    join int_check_catalog as catalog
+        on catalog.year = unioned.year and catalog.check_name = unioned.check_name
     join plan_targets
         on plan_targets.year = unioned.year and plan_targets.code = catalog.target_code
 
