@@ -349,30 +349,46 @@ type header struct {
 
 // openWithHeader opens the table of a file and reads it down to its header row. A workbook's
 // sheets are each looked at when the source names none: the first that holds every required
-// column is read (a clerk often keeps a 说明 sheet first, or the data on 汇总 after it).
+// column is read (a clerk often keeps a 说明 sheet first, or the data on 汇总 after it). Text is
+// split with the delimiter its header row is written with: the one most frequent in the opening
+// lines is tried first, then the others read (a semicolon file whose 备注 holds commas has more
+// commas than semicolons); a header found only when split on a delimiter not read (|) refuses the
+// file naming that delimiter, never as "找不到表头".
 func (in *Ingester) openWithHeader(path string, info fileInfo, src *minsheng.Source) (table, *header, error) {
 	m := newHeaderMatcher(in.cfg.Registry, src)
+	type try struct {
+		sheet string
+		comma rune // text only; 0: the most frequent in the opening lines
+	}
+	var tries []try
 	sheets := []string{src.Sheet}
-	if info.Format != "csv" && src.Sheet == "" {
-		list, err := workbookSheets(path, info)
-		if err != nil {
-			return nil, nil, err
+	if info.Format == "csv" {
+		tries = append(tries, try{src.Sheet, 0})
+		for _, c := range csvDelimiters {
+			tries = append(tries, try{src.Sheet, c})
 		}
-		sheets = list
+	} else {
+		if src.Sheet == "" {
+			list, err := workbookSheets(path, info)
+			if err != nil {
+				return nil, nil, err
+			}
+			sheets = list
+		}
+		for _, sheet := range sheets {
+			tries = append(tries, try{sheet, 0})
+		}
 	}
 	var best []int
 	bestFound := -1
-	for _, sheet := range sheets {
-		t, err := openTable(path, info, sheet)
-		if err != nil {
-			return nil, nil, err
-		}
-		h := &header{sheet: sheet}
+	tried := map[rune]bool{}
+	// find reads t down to a row holding every required column.
+	find := func(t table, h *header) error {
 		for t.Next() {
 			p, found := m.match(t.Row())
 			if len(m.missingRequired(p)) == 0 {
 				h.pos, h.row = p, t.RowNum()
-				break
+				return nil
 			}
 			h.titles++
 			if found > bestFound {
@@ -382,7 +398,23 @@ func (in *Ingester) openWithHeader(path string, info fileInfo, src *minsheng.Sou
 				break
 			}
 		}
-		if err := t.Err(); err != nil {
+		return t.Err()
+	}
+	for _, tr := range tries {
+		if tried[tr.comma] {
+			continue // the delimiter sniffed first
+		}
+		ti := info
+		ti.Comma = tr.comma
+		t, err := openTable(path, ti, tr.sheet)
+		if err != nil {
+			return nil, nil, err
+		}
+		if ct, ok := t.(*csvTable); ok {
+			tried[rune(ct.comma)] = true
+		}
+		h := &header{sheet: tr.sheet}
+		if err := find(t, h); err != nil {
 			t.Close()
 			return nil, nil, err
 		}
@@ -393,6 +425,26 @@ func (in *Ingester) openWithHeader(path string, info fileInfo, src *minsheng.Sou
 			return t, h, nil
 		}
 		t.Close()
+	}
+	if info.Format == "csv" {
+		for _, c := range unreadDelimiters {
+			ti := info
+			ti.Comma = c
+			t, err := openTable(path, ti, src.Sheet)
+			if err != nil {
+				return nil, nil, err
+			}
+			h := &header{}
+			b, bf := best, bestFound
+			err = find(t, h)
+			t.Close()
+			best, bestFound = b, bf // what is missing is told of the file as read
+			if err == nil && h.pos != nil {
+				return nil, nil, errFile("文件的各列用“%c”分隔,系统只读取逗号、制表符或分号分隔的文本:请在 Excel 或 WPS 中打开(“数据”→“分列”,分隔符选“%c”),另存为 Excel 工作簿(.xlsx)或 CSV(逗号分隔)后重新上传",
+					"the file's columns are separated by \"%c\", but only comma-, tab- or semicolon-separated text is read: open it in Excel or WPS (Data → Text to Columns, delimiter \"%c\"), save it as an Excel workbook (.xlsx) or CSV (comma delimited) and upload again",
+					c, c)
+			}
+		}
 	}
 	if bestFound <= 0 {
 		where, whereEn := "", ""

@@ -37,3 +37,36 @@ func TestMessagesAClerkCanActOn(t *testing.T) {
 		t.Errorf("messages missing: %v\nfirst rejections: %+v", want, rep.First)
 	}
 }
+
+// The delimiter is the one the header row is written with (issue 13, point 4): a semicolon file
+// whose 备注 holds more commas than the row has semicolons is read, and a file separated by
+// a character not read (|) is refused saying so, never as "找不到表头". Before, the delimiter
+// was the most frequent of , \t ; over the file's first 64 KB: both were refused with
+// "找不到表头:前 30 行中没有“困难职工帮扶救助台账”表的列名(文件是否放错了文件夹?)".
+func TestDelimiterFromTheHeaderRow(t *testing.T) {
+	note := "已入户核实,家中两人,一人患病,一人失业,住房困难,子女就学,已报乡镇,已公示,无异议"
+	semicolons := "困难职工帮扶救助台账(2024年)\r\n" +
+		"姓名;身份证号;乡镇;帮扶类型;救助金额;救助日期;备注\r\n"
+	pipes := "姓名|身份证号|乡镇|帮扶类型|救助金额|救助日期|备注\r\n"
+	for i := 0; i < 40; i++ {
+		semicolons += "钱七;340826199001010013;孚玉镇;生活救助;100;2024-03-05;" + note + "\r\n"
+		pipes += "钱七|340826199001010013|孚玉镇|生活救助|100|2024-03-05|" + note + "\r\n"
+	}
+	in, dir := newIngester(t)
+	put(t, dir, "worker_aid", "a.csv", gbk(t, semicolons))
+	put(t, dir, "worker_aid", "b.txt", []byte(pipes))
+	reps := map[string]*lake.Report{}
+	for _, r := range run(t, in).Reports {
+		reps[r.FileName] = &r
+	}
+	if r := reps["a.csv"]; r == nil || r.Status != lake.StatusLanded || r.Rows != 40 || r.Landed != 40 || r.HeaderRow != 2 {
+		t.Errorf("semicolons with commas in 备注: %+v", r)
+	}
+	r := reps["b.txt"]
+	if r == nil || r.Status != lake.StatusRejected {
+		t.Fatalf("pipes: %+v", r)
+	}
+	if strings.Contains(r.MessageZh, "找不到表头") || !strings.Contains(r.MessageZh, "“|”") || !strings.Contains(r.MessageEn, `"|"`) {
+		t.Errorf("pipes refused with %q / %q: want the delimiter named", r.MessageZh, r.MessageEn)
+	}
+}

@@ -38,7 +38,15 @@ type table interface {
 type fileInfo struct {
 	Format   string // xlsx | xls | ods | csv
 	Encoding string // utf-8 | utf-8-bom | gb18030 | utf-16le | utf-16be (CSV only)
+	Comma    rune   // the text's delimiter, one of csvDelimiters; 0: the most frequent (see delimiter)
 }
+
+// csvDelimiters are the delimiters text is read with; unreadDelimiters are recognised in a
+// header row only to say so.
+var (
+	csvDelimiters    = []rune{',', '\t', ';'}
+	unreadDelimiters = []rune{'|'}
+)
 
 func errFile(zh, en string, args ...any) error {
 	return minsheng.Errorf(minsheng.EINVALID, zh, en, args...)
@@ -113,7 +121,7 @@ func openTable(path string, info fileInfo, sheet string) (table, error) {
 	case "ods":
 		return openODS(path, sheet)
 	}
-	return openCSV(path, info.Encoding)
+	return openCSV(path, info.Encoding, info.Comma)
 }
 
 // workbookSheets lists the sheets of a workbook in their order; nil for text, which has none.
@@ -175,7 +183,7 @@ type csvTable struct {
 
 const csvBufferSize = 256 << 10
 
-func openCSV(path, enc string) (table, error) {
+func openCSV(path, enc string, comma rune) (table, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
@@ -193,6 +201,9 @@ func openCSV(path, enc string) (table, error) {
 	}
 	t := newCSVTable(text, csvBufferSize)
 	t.f = f
+	if comma != 0 { // nothing is read yet but the head delimiter peeked at
+		t.r.Comma, t.comma = comma, byte(comma)
+	}
 	return t, nil
 }
 
