@@ -319,13 +319,17 @@ func (l *Log) now() time.Time {
 // on its own: inside a longer run of letters and digits, such as a file's SHA-256, it is not one.
 var idLike = regexp.MustCompile(`\b([0-9]{17}[0-9Xx]|[0-9]{15})\b`)
 
-// clean makes a field safe to keep: valid UTF-8, control characters as spaces, anything shaped
-// like an ID number masked, and at most max bytes.
+// clean makes a field safe to keep: valid UTF-8, control characters as spaces, format
+// characters dropped (see dropFormat), anything shaped like an ID number masked, and at most
+// max bytes.
 func clean(s string, max int) string {
 	s = strings.ToValidUTF8(s, "\uFFFD")
 	s = strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) {
+		switch {
+		case unicode.IsControl(r):
 			return ' '
+		case unicode.Is(unicode.Cf, r):
+			return -1
 		}
 		return r
 	}, s)
@@ -340,6 +344,25 @@ func clean(s string, max int) string {
 	}
 	return s
 }
+
+// dropFormat removes the format characters (Unicode Cf: the direction overrides and isolates
+// U+202A–202E and U+2066–2069, the marks U+200E/F) from the fields, so that a name like
+// "报告\u202excod.exe" never reads as "报告exe.docx" on the audit page or in its CSV; an entry
+// appended is cleaned of them already, one written before the rule is cleaned as it is read.
+func (e *Entry) dropFormat() {
+	for _, s := range []*string{&e.Actor, &e.Role, &e.Unit, &e.RemoteAddr, &e.Target, &e.Detail} {
+		if strings.ContainsFunc(*s, isFormat) {
+			*s = strings.Map(func(r rune) rune {
+				if isFormat(r) {
+					return -1
+				}
+				return r
+			}, *s)
+		}
+	}
+}
+
+func isFormat(r rune) bool { return unicode.Is(unicode.Cf, r) }
 
 // Filter picks entries. Zero fields pick everything.
 type Filter struct {
@@ -370,6 +393,7 @@ func Read(dir string, f Filter) ([]Entry, error) {
 		err := jsonl.Read(path, func(line []byte) {
 			var e Entry
 			if json.Unmarshal(line, &e) == nil && f.match(e) {
+				e.dropFormat()
 				out = append(out, e)
 			}
 		})

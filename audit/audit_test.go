@@ -11,6 +11,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unicode"
 
 	"github.com/minsheng/minsheng"
 	"github.com/minsheng/minsheng/audit"
@@ -373,5 +374,42 @@ func TestAuditFailureCounted(t *testing.T) {
 	}
 	if got, _ := audit.Read(dir, audit.Filter{}); len(got) != 1 {
 		t.Errorf("%d entries, want 1", len(got))
+	}
+}
+
+// Format characters (Unicode Cf: the direction overrides and isolates U+202A–202E and
+// U+2066–2069, the marks U+200E/F) are dropped from every field, so "报告\u202Excod.exe" reads as
+// what it is on /admin/audit and in the CSV, not as "报告exe.docx"; an entry written before this
+// rule is shown without them too. Before, only control characters (Cc) were replaced, and
+// the target read back as "worker_aid/报告\u202excod.exe".
+func TestAuditDropsFormatCharacters(t *testing.T) {
+	dir := t.TempDir()
+	l := mustOpen(t, dir)
+	mustAppend(t, l, audit.Entry{Actor: "root\u200e", ActorKind: audit.KindCLI, Action: audit.ActionUpload, Outcome: audit.OutcomeDenied,
+		Unit: "县\u2066残联\u2069", Target: "worker_aid/报告\u202excod.exe", Detail: "\u202a“台账\u202c”\u200f由\u2067县总工会\u2069报送"})
+	// as an older entry sits in the file
+	old := `{"time":"2024-11-01T10:00:00+08:00","actor":"canlian","actor_kind":"user","action":"upload","target":"worker_aid/a\u202egpj.csv","outcome":"denied"}` + "\n"
+	f, err := os.OpenFile(audit.Path(dir), os.O_APPEND|os.O_WRONLY, 0o600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.WriteString(old)
+	f.Close()
+	got, err := audit.Read(dir, audit.Filter{})
+	if err != nil || len(got) != 2 {
+		t.Fatalf("%d entries, %v", len(got), err)
+	}
+	for _, e := range got {
+		for _, s := range []string{e.Actor, e.Role, e.Unit, e.RemoteAddr, e.Target, e.Detail} {
+			if strings.ContainsFunc(s, func(r rune) bool { return unicode.Is(unicode.Cf, r) }) {
+				t.Errorf("a format character kept: %+q", s)
+			}
+		}
+	}
+	if e := got[0]; e.Actor != "root" || e.Unit != "县残联" || e.Target != "worker_aid/报告xcod.exe" || e.Detail != "“台账”由县总工会报送" {
+		t.Errorf("entry %+q", e)
+	}
+	if got[1].Target != "worker_aid/agpj.csv" {
+		t.Errorf("an older entry's target %+q", got[1].Target)
 	}
 }

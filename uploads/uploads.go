@@ -22,6 +22,7 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/gin-gonic/gin"
 
@@ -382,8 +383,20 @@ func rawFileName(p *multipart.Part) string {
 }
 
 // displayName keeps the last part of a name a browser or a Windows desktop sent, as ingest does:
-// "C:\\台账\\a.xlsx" and "../../a.xlsx" are both "a.xlsx". It is shown and logged, nothing more.
+// "C:\\台账\\a.xlsx" and "../../a.xlsx" are both "a.xlsx". It is shown and logged, nothing more,
+// so it is cleaned as ingest cleans a name: control characters as spaces, and format characters
+// (Unicode Cf: the direction overrides that make "报告\u202excod.exe" read as "报告exe.docx", the
+// isolates, the marks) dropped.
 func displayName(name string) string {
+	name = strings.Map(func(r rune) rune {
+		switch {
+		case unicode.IsControl(r):
+			return ' '
+		case unicode.Is(unicode.Cf, r):
+			return -1
+		}
+		return r
+	}, strings.ToValidUTF8(name, "\uFFFD"))
 	if i := strings.LastIndexAny(name, `/\`); i >= 0 {
 		name = name[i+1:]
 	}

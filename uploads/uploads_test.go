@@ -620,3 +620,24 @@ func TestUploadRebuilds(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// A file name's format characters (the direction override U+202E and its kin) are dropped from
+// the name shown and logged, for an upload refused before ingest as for one ingested: the audit
+// shows "worker_aid/报告xcod.csv", not a name that reads "报告vsc.docx". Before, a refused upload's
+// audit target kept the U+202E.
+func TestFormatCharactersInNames(t *testing.T) {
+	e := newEnv(t, 0)
+	good := handCSV(t, "worker_aid", "2024年1-6月帮扶台账.csv")
+	status, _ := e.post(t, "canlian", field{name: "file", value: string(good), fileName: "报告\u202excod.csv"}, field{name: "source", value: "worker_aid"})
+	if status != http.StatusForbidden {
+		t.Fatalf("another unit's source: %d", status)
+	}
+	status, body := e.post(t, "union", upload("worker_aid", "\u2066台账\u2069\u200e.csv", good)...)
+	if r := decode(t, body); status != http.StatusCreated || r.FileName != "台账.csv" {
+		t.Errorf("landed: %d, shown as %+q", status, r.FileName)
+	}
+	entries, _ := audit.Read(e.dir, audit.Filter{Action: audit.ActionUpload})
+	if len(entries) != 2 || entries[0].Target != "worker_aid/报告xcod.csv" || entries[1].Target != "worker_aid/台账.csv" {
+		t.Errorf("audit targets %+q", entries)
+	}
+}
