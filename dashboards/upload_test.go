@@ -209,3 +209,32 @@ func TestUploadPageInBrowser(t *testing.T) {
 		p.Screenshot(t, filepath.Join(screenshotDir(t), fmt.Sprintf("%d-upload.png", width)))
 	}
 }
+
+// The flagged rows are named for what they are: rows that landed and that the clerk should check
+// (a stray quote, an ID number masked in a text cell, formula-like text), each with its own
+// reason, a whole-row one marked as such. Before, the count was labelled "公式文本(按文本保存)"
+// and the list "按文本保存的单元格" whatever the reason: here a stray quote showed under both.
+func TestUploadPageFlaggedRows(t *testing.T) {
+	url := uploadSite(t)
+	body := "序号,受助人姓名,公民身份号码,乡镇,帮扶类型,救助金额,个人自付医疗费用,救助日期\n" +
+		"1,\"王伟,340826199001010013,孚玉镇,生活救助,500,,2024-03-05\n" +
+		"2,李四,340826199001010013,孚玉镇,生活救助,100,,2024-03-05\n"
+	status, page := postForm(t, url, "", "worker_aid", "帮扶.csv", []byte(body))
+	if status != http.StatusOK {
+		t.Fatalf("result page: %d\n%s", status, page)
+	}
+	for _, want := range []string{"已入库<b>2</b>", "需核对的行<b>1</b>", "需核对的单元格(前 1 处)",
+		`<td class="num">2</td><td>整行</td><td class="wrap">该行有一个没有闭合的引号`} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the result page lacks %q", want)
+		}
+	}
+	for _, jargon := range []string{"公式文本", "按文本保存"} {
+		if strings.Contains(page, jargon) {
+			t.Errorf("the result page still says %q", jargon)
+		}
+	}
+	if en := englishOnPage([]byte(page)); en != nil {
+		t.Errorf("the result page shows English: %q", en)
+	}
+}
