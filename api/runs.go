@@ -26,6 +26,9 @@ type Run struct {
 	IngestedAt string         `json:"ingested_at"`
 	Format     string         `json:"format,omitempty"`
 	Encoding   string         `json:"encoding,omitempty"`
+	Sheet      string         `json:"sheet,omitempty"` // the workbook's sheet read, when it has more than one
+	HiddenRows int            `json:"hidden_rows"`     // rows hidden in Excel, read all the same
+	MergedRows int            `json:"merged_rows"`     // rows given a merged cell's value (a 乡镇 merged down)
 	Rows       int            `json:"rows"`
 	Landed     int            `json:"landed"`
 	Rejected   int            `json:"rejected"`
@@ -84,7 +87,7 @@ func runOf(r lake.Report, loc *time.Location) Run {
 	}
 	return Run{SHA256: r.SHA256, Source: r.Source, LeadUnit: r.LeadUnit, FileName: r.FileName,
 		Status: r.Status, IngestedAt: r.IngestedAt.In(loc).Format(time.RFC3339), Format: r.Format,
-		Encoding: r.Encoding, Rows: r.Rows, Landed: r.Landed, Rejected: r.Rejected, Skipped: r.Skipped,
+		Encoding: r.Encoding, Sheet: r.Sheet, HiddenRows: r.HiddenRows, MergedRows: r.MergedRows, Rows: r.Rows, Landed: r.Landed, Rejected: r.Rejected, Skipped: r.Skipped,
 		Flagged: r.Flagged, Reasons: r.Reasons, Message: msg, DurationMS: r.DurationMS}
 }
 

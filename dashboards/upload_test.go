@@ -238,3 +238,43 @@ func TestUploadPageFlaggedRows(t *testing.T) {
 		t.Errorf("the result page shows English: %q", en)
 	}
 }
+
+// A workbook's result says which sheet was read, how many rows were hidden in Excel (read all the
+// same) and how many took a merged cell's value; a CSV's says none of it. Before, the page
+// said nothing of them.
+func TestUploadPageWorkbook(t *testing.T) {
+	url := uploadSite(t)
+	f := excelize.NewFile()
+	f.SetCellValue("Sheet1", "A1", "填表说明:请在“数据”表中填写")
+	f.NewSheet("数据")
+	for i, r := range [][]any{
+		{"姓名", "身份证号", "乡镇", "帮扶类型", "救助金额", "救助日期"},
+		{"张三", "11010519491231002X", "松兹街道", "生活救助", 100, "2024-03-05"},
+		{"李四", "340826199001010013", nil, "生活救助", 200, "2024-03-05"},
+		{"王五", "340826199001010013", nil, "生活救助", 300, "2024-03-05"},
+		{"赵六", "340826199001010013", "孚玉镇", "生活救助", 400, "2024-03-05"},
+	} {
+		cell, _ := excelize.CoordinatesToCellName(1, i+1)
+		f.SetSheetRow("数据", cell, &r)
+	}
+	f.MergeCell("数据", "C2", "C4")
+	f.SetRowVisible("数据", 5, false)
+	var buf bytes.Buffer
+	if err := f.Write(&buf); err != nil {
+		t.Fatal(err)
+	}
+	status, page := postForm(t, url, "", "worker_aid", "帮扶.xlsx", buf.Bytes())
+	const said = "读取工作表“数据”;其中 1 行在 Excel 中被隐藏,已照常读取,请确认是否应删除;2 行的空单元格取自合并单元格(如合并的乡镇)。"
+	if status != http.StatusOK || !strings.Contains(page, "已入库<b>4</b>") || !strings.Contains(page, said) {
+		t.Errorf("the result page (%d) lacks %q:\n%s", status, said, page)
+	}
+	if en := englishOnPage([]byte(page)); en != nil {
+		t.Errorf("the result page shows English: %q", en)
+	}
+	_, page = postForm(t, url, "", "worker_aid", "帮扶.csv", []byte("姓名,身份证号,乡镇,帮扶类型,救助金额,救助日期\n张三,11010519491231002X,松兹街道,生活救助,100,2024-03-05\n"))
+	for _, no := range []string{"工作表", "隐藏", "合并单元格"} {
+		if strings.Contains(page, no) {
+			t.Errorf("a CSV's result page says %q", no)
+		}
+	}
+}

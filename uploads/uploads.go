@@ -118,6 +118,9 @@ type Response struct {
 	Format          string           `json:"format,omitempty"`
 	Encoding        string           `json:"encoding,omitempty"`
 	HeaderRow       int              `json:"header_row,omitempty"`
+	Sheet           string           `json:"sheet,omitempty"` // the workbook's sheet read, when it has more than one
+	HiddenRows      int              `json:"hidden_rows"`     // rows hidden in Excel, read all the same
+	MergedRows      int              `json:"merged_rows"`     // rows given a merged cell's value (a 乡镇 merged down)
 	Rows            int              `json:"rows"`
 	Accepted        int              `json:"accepted"`
 	Rejected        int              `json:"rejected"`
@@ -134,6 +137,7 @@ type Response struct {
 func NewResponse(r *lake.Report) Response {
 	out := Response{SHA256: r.SHA256, Source: r.Source, LeadUnit: r.LeadUnit, FileName: r.FileName,
 		Status: r.Status, IngestedAt: r.IngestedAt, Format: r.Format, Encoding: r.Encoding, HeaderRow: r.HeaderRow,
+		Sheet: r.Sheet, HiddenRows: r.HiddenRows, MergedRows: r.MergedRows,
 		Rows: r.Rows, Accepted: r.Landed, Rejected: r.Rejected, Skipped: r.Skipped, Flagged: r.Flagged,
 		Reasons: r.Reasons, FirstRejections: r.First, FirstFlagged: r.FirstFlagged,
 		Rebuild: r.Status == lake.StatusLanded && r.Landed > 0}

@@ -75,13 +75,12 @@ func newEnvAt(t *testing.T, dir string, maxBytes int64) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a := api.New(api.Config{Dir: dir})
-	r := a.Engine()
-	r.Use(func(c *gin.Context) { // stands in for the access guard
+	a := api.New(api.Config{Dir: dir, Middleware: []gin.HandlerFunc{func(c *gin.Context) { // stands in for the access guard
 		if pr, ok := principals[c.GetHeader("X-Test-As")]; ok {
 			access.WithPrincipal(c, pr, "")
 		}
-	})
+	}}})
+	r := a.Engine()
 	svc.Register(r)
 	srv := httptest.NewServer(r)
 	t.Cleanup(srv.Close)
