@@ -69,9 +69,10 @@ office:
 	fi
 
 ## test: formatting, vet, and every test under the race detector (slow tests included), then a short
-## run of each fuzz target (FUZZTIME_TEST each; plain go test already ran their seed corpora)
+## run of each fuzz target (FUZZTIME_TEST each; plain go test already ran their seed corpora).
+## MINSHENG_REQUIRE_TOOLS=1: a test whose LibreOffice or poppler is missing fails here, never skips.
 test: deps vet browser office
-	$(GO) test -race -count=1 -timeout 45m ./...
+	MINSHENG_REQUIRE_TOOLS=1 $(GO) test -race -count=1 -timeout 45m ./...
 	@$(MAKE) --no-print-directory fuzz FUZZTIME=$(FUZZTIME_TEST)
 
 ## fuzz: each fuzz target for FUZZTIME (default 60s); a failing input is saved under the package's
