@@ -273,6 +273,28 @@ func zipBomb(t testing.TB) []byte {
 	return b.Bytes()
 }
 
+// xlsb is the shape of an Excel binary workbook (.xlsb): the package parts of an xlsx, with the
+// workbook and its sheets in binary records (.bin) instead of XML. With no workbook.bin part
+// named by the relationships (as a hand-zipped copy may be), it still holds xl/workbook.bin.
+func xlsb(withRels bool) []byte {
+	var b bytes.Buffer
+	zw := zip.NewWriter(&b)
+	w, _ := zw.Create("[Content_Types].xml")
+	w.Write([]byte(`<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">` +
+		`<Default Extension="bin" ContentType="application/vnd.ms-excel.sheet.binary.macroEnabled.main"/></Types>`))
+	if withRels {
+		w, _ = zw.Create("_rels/.rels")
+		w.Write([]byte(`<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">` +
+			`<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.bin"/></Relationships>`))
+	}
+	w, _ = zw.Create("xl/workbook.bin")
+	w.Write([]byte{0x83, 0x01, 0x00, 0x80, 0x01, 0x00, 0x99, 0x01, 0x00, 0x84, 0x01, 0x00})
+	w, _ = zw.Create("xl/worksheets/sheet1.bin")
+	w.Write([]byte{0x81, 0x01, 0x00, 0x82, 0x01, 0x00})
+	zw.Close()
+	return b.Bytes()
+}
+
 // Every bad file gets one clear message in Chinese and English, and changes nothing else.
 func TestBadFiles(t *testing.T) {
 	in, dir := newIngester(t)
@@ -297,6 +319,9 @@ func TestBadFiles(t *testing.T) {
 		{"worker_aid", "noid.csv", []byte("姓名,乡镇,帮扶类型,救助金额,救助日期\n张三,松兹街道,生活救助,100,2024-03-05\n"), "缺少必需的列:身份证号"},
 		{"legal_aid", "wrong-folder.csv", append([]byte("x"), good...), "缺少必需的列"},
 		{"worker_aid", "text.csv", []byte("just some notes\nnothing tabular here\n"), "找不到表头"},
+		// before: "不是 Excel 工作簿(缺少 workbook.xml)" without the fix, or an XML error
+		{"worker_aid", "binary.xlsb", xlsb(true), "这是 Excel 二进制工作簿(.xlsb),系统不能读取:请在 Excel 中打开,“另存为”Excel 工作簿(.xlsx)后重新上传"},
+		{"worker_aid", "binary-renamed.xlsx", xlsb(false), "这是 Excel 二进制工作簿(.xlsb)"},
 	}
 	for _, c := range cases {
 		put(t, dir, c.source, c.name, c.body)

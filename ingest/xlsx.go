@@ -183,6 +183,12 @@ func (p parts) workbook() (*zip.File, error) {
 		book = b
 	}
 	bf := p.find(book)
+	// An Excel binary workbook (.xlsb) is packed as an xlsx is, with its workbook and sheets in
+	// binary records: say what it is and how to save it as one that is read.
+	if strings.EqualFold(path.Ext(book), ".bin") || bf == nil && p.find("xl/workbook.bin") != nil {
+		return nil, errFile("这是 Excel 二进制工作簿(.xlsb),系统不能读取:请在 Excel 中打开,“另存为”Excel 工作簿(.xlsx)后重新上传,整个文件未导入",
+			"this is an Excel binary workbook (.xlsb), which is not read: open it in Excel, save it as an Excel Workbook (.xlsx) and upload again; nothing of it was ingested")
+	}
 	if bf == nil {
 		return nil, errFile("文件不是 Excel 工作簿(缺少 workbook.xml),整个文件未导入", "the file is not an Excel workbook (no workbook.xml); nothing of it was ingested")
 	}
