@@ -166,16 +166,30 @@ func TestExportCells(t *testing.T) {
 	if !strings.HasSuffix(months[3][4], "%") {
 		t.Errorf("月度 序时进度 %q, want a percent cell", months[3][4])
 	}
-	for _, wb := range []*excelize.File{f, f20} {
+	// Every workbook prints as sent (issue 13, point 9: "the same for every item's workbook"):
+	// the 通报 and each item's, whatever sheets it has (10's parts, 14's and 17's categories).
+	// Before, only the 通报 and 20's were checked.
+	books := map[string]*excelize.File{"通报": f, "20": f20}
+	for _, tg := range s.cfg.Plans[2024].Targets {
+		if books[tg.Code] == nil {
+			books[tg.Code] = openXLSX(t, s.url+"/export/targets/"+tg.Code+".xlsx")
+		}
+	}
+	if len(books) < 10 {
+		t.Fatalf("%d workbooks checked: the plan's targets are missing", len(books))
+	}
+	sheets := 0
+	for code, wb := range books {
+		sheets += len(wb.GetSheetList())
 		for _, sh := range wb.GetSheetList() {
 			pl, err := wb.GetPageLayout(sh)
 			if err != nil || pl.Size == nil || *pl.Size != 9 || pl.Orientation == nil || *pl.Orientation != "landscape" ||
 				pl.FitToWidth == nil || *pl.FitToWidth != 1 {
-				t.Errorf("sheet %s: page layout %+v, want A4 (9) landscape, one page wide", sh, pl)
+				t.Errorf("%s, sheet %s: page layout %+v, want A4 (9) landscape, one page wide", code, sh, pl)
 			}
 			hf, _ := wb.GetHeaderFooter(sh)
 			if hf == nil || !strings.Contains(hf.OddHeader, "统计截至 ") || !strings.Contains(hf.OddFooter, "&P") {
-				t.Errorf("sheet %s: header and footer %+v, want the title, the as-of date and the page number", sh, hf)
+				t.Errorf("%s, sheet %s: header and footer %+v, want the title, the as-of date and the page number", code, sh, hf)
 			}
 		}
 		names := wb.GetDefinedName()
@@ -186,7 +200,8 @@ func TestExportCells(t *testing.T) {
 			}
 		}
 		if titles != len(wb.GetSheetList()) {
-			t.Errorf("print titles on %d of %d sheets: %+v", titles, len(wb.GetSheetList()), names)
+			t.Errorf("%s: print titles on %d of %d sheets: %+v", code, titles, len(wb.GetSheetList()), names)
 		}
 	}
+	t.Logf("print setup checked on %d workbooks, %d sheets", len(books), sheets)
 }
