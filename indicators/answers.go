@@ -377,13 +377,15 @@ func (s *Snapshot) Enrollment(yr int, asOf time.Time) (*Enrollment, error) {
 		out.Townships = []EnrollmentTownship{}
 	}
 	// the assessed rate is the year's rate target over the enrollment extract (19a in 2024), the
-	// claims' the standard target over the medical assistance extract (19b)
+	// claims' the standard target over the medical assistance extract (19b); of two, the first in
+	// plan order, whose rows the assessment shows (firstTargetOf)
+	var haveRate, haveClaims bool
 	for _, t := range y.targets {
-		if t.Kind == minsheng.KindRate && t.Target != nil && slices.Contains(t.Sources, EnrollmentSource) {
-			out.Target = *t.Target
+		if !haveRate && t.Kind == minsheng.KindRate && t.Target != nil && slices.Contains(t.Sources, EnrollmentSource) {
+			out.Target, haveRate = *t.Target, true
 		}
-		if t.Kind == minsheng.KindStandard && t.Target != nil && slices.Contains(t.Sources, ClaimsSource) {
-			out.ClaimsTarget = *t.Target
+		if !haveClaims && t.Kind == minsheng.KindStandard && t.Target != nil && slices.Contains(t.Sources, ClaimsSource) {
+			out.ClaimsTarget, haveClaims = *t.Target, true
 		}
 	}
 	if out.County.Eligible > 0 {

@@ -49,6 +49,8 @@ type year struct {
 	overlaps      []Overlap
 }
 
+// targetInfo is a target of the year's plan; Measure is the value form of its measure (count,
+// share or mean_yuan), as the answers name it.
 type targetInfo struct {
 	Code, Item, Title, LeadUnit, Kind, Unit, Measure, Parent string
 	Target                                                   *float64
@@ -101,13 +103,13 @@ func (s *Snapshot) loadYears(ctx context.Context, q *sql.DB) error {
 func (s *Snapshot) loadTargets(ctx context.Context, q *sql.DB) error {
 	rs, err := q.QueryContext(ctx, `
 		select t.year, t.code, t.item, t.title, t.lead_unit, t.kind, t.unit,
-			coalesce(t.parent_code, ''), d.measure, t.target,
+			coalesce(t.parent_code, ''), d.value_form, t.target,
 			coalesce((select string_agg(p.part_code, ',' order by p.part_code)
 				from plan_target_parts as p where p.year = t.year and p.code = t.code), ''),
 			coalesce((select string_agg(s.source, ',' order by s.source)
 				from plan_target_sources as s where s.year = t.year and s.code = t.code), '')
 		from plan_targets as t
-		join (select distinct year, code, measure from mart_indicator_daily) as d using (year, code)
+		join (select distinct year, code, value_form from mart_indicator_daily) as d using (year, code)
 		order by t.year, t.sort_order`)
 	if err != nil {
 		return err
@@ -325,6 +327,8 @@ func (s *Snapshot) loadEnrollment(ctx context.Context, q *sql.DB) error {
 		select e.year, e.as_of_on, e.township, e.snapshot_on, e.roster_persons, e.exempt_persons,
 			e.enrolled_persons, e.eligible_persons, e.rate, e.meets, e.is_flagged
 		from mart_enrollment_by_township as e
+		semi join `+firstTargetOf("mart_enrollment_by_township")+` as first
+			on first.year = e.year and first.code = e.code
 		left join (select distinct township, township_order from county_villages) as c using (township)
 		order by e.year, e.as_of_on, c.township_order, e.township`)
 	if err != nil {
@@ -363,15 +367,31 @@ func (s *Snapshot) loadEnrollment(ctx context.Context, q *sql.DB) error {
 	return rs.Err()
 }
 
-// loadClaimsByGroup reads mart_claims_by_group (19b by effective 人员类别) at every day up to the
-// newest record date. The mart has a row only on days a group has claims; here every group the
-// year has claims in on any day is listed on every day, with no claim (rate null) on days it has
-// none, so the table keeps its rows whatever the as-of date. The groups are in the order of their
-// ratio, highest first (特困人员 90%, 低保对象 75%, the 60% ones), a group without one last.
+// firstTargetOf is a query of (year, code): in each year, the first target of the plan (in plan
+// order) that has rows in a mart kept per target of one measure (mart_enrollment_by_township,
+// mart_claims_by_group). The enrollment assessment shows one enrollment rate and one breakdown of
+// medical assistance claims a year; should a plan give two targets that measure, it shows the
+// first (each still has its own values on its target's page).
+func firstTargetOf(mart string) string {
+	return `(select m.year, arg_min(m.code, t.sort_order) as code
+		from (select distinct year, code from ` + mart + `) as m
+		join plan_targets as t on t.year = m.year and t.code = m.code
+		group by m.year)`
+}
+
+// loadClaimsByGroup reads mart_claims_by_group (medical assistance claims by effective 人员类别,
+// 19b in 2024) at every day up to the newest record date. The mart has a row only on days a group
+// has claims; here every group the year has claims in on any day is listed on every day, with no
+// claim (rate null) on days it has none, so the table keeps its rows whatever the as-of date. The
+// groups are in the order of their ratio, highest first (特困人员 90%, 低保对象 75%, the 60%
+// ones), a group without one last.
 func (s *Snapshot) loadClaimsByGroup(ctx context.Context, q *sql.DB) error {
+	claims := `(select c.* from mart_claims_by_group as c
+		semi join ` + firstTargetOf("mart_claims_by_group") + ` as first
+			on first.year = c.year and first.code = c.code)`
 	rs, err := q.QueryContext(ctx, `
 		select year, person_group, max(ratio)
-		from mart_claims_by_group
+		from `+claims+` as c
 		group by year, person_group
 		order by year, max(ratio) desc nulls last, person_group`)
 	if err != nil {
@@ -408,7 +428,7 @@ func (s *Snapshot) loadClaimsByGroup(ctx context.Context, q *sql.DB) error {
 	}
 	rs, err = q.QueryContext(ctx, `
 		select year, as_of_on, person_group, claims, compliant, rate
-		from mart_claims_by_group`)
+		from `+claims+` as c`)
 	if err != nil {
 		return err
 	}

@@ -140,7 +140,9 @@ func (s *Snapshot) loadUnenrolled(ctx context.Context, q *sql.DB) error {
 	rs, err := q.QueryContext(ctx, `
 		select year, person_id_masked, name_masked, township, coalesce(village, ''),
 			coalesce(person_group, ''), has_no_enrollment_row, snapshot_on, _file_sha256, _row
-		from mart_enrollment_unenrolled
+		from mart_enrollment_unenrolled as u
+		semi join `+firstTargetOf("mart_enrollment_by_township")+` as first
+			on first.year = u.year and first.code = u.code
 		where is_township_flagged
 		order by year, township, village, _file_sha256, _row`)
 	if err != nil {

@@ -62,7 +62,8 @@ func (d *DB) SQL() *sql.DB { return d.db }
 type Indicator struct {
 	Year                                      int
 	Code, Item, Title, LeadUnit, Kind, Unit   string
-	Parent, Measure                           string
+	Parent                                    string
+	Measure                                   string   // the value form of the target's measure: count, share or mean_yuan
 	Target                                    *float64 // nil for a monitor
 	AsOf                                      time.Time
 	DataAsOf                                  time.Time // the day the values are of: AsOf, or the newest record date when AsOf is later
@@ -111,7 +112,7 @@ func (d *DB) Indicators(ctx context.Context, year int, asOf time.Time) ([]Indica
 		)
 		select
 			d.year, d.code, d.item, d.title, d.lead_unit, d.kind, d.unit,
-			coalesce(d.parent_code, ''), d.measure, d.target, d.as_of_on, asked.time_progress,
+			coalesce(d.parent_code, ''), d.value_form, d.target, d.as_of_on, asked.time_progress,
 			d.actual, cast(d.numerator as double), d.denominator, cast(d.amount_yuan as double),
 			case when d.kind = 'count' then d.actual / d.target end,
 			indicator_status(d.kind, d.target, d.actual, asked.time_progress, asked.lag_band_points)

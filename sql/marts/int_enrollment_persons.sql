@@ -1,5 +1,6 @@
 -- int_enrollment_persons: a person's 参保 state for a plan year, from every enrollment row with
--- 参保年度 = the year, under any 险种 (sources.md, 19a).
+-- 参保年度 = the year, under any 险种 (sources.md; measure enrollment_rate_low_income, 19a in
+-- 2024).
 -- Reading: the enrollment extract is a state table, not events, so its 数据日期 does not limit
 -- which rows count at an as-of date; the roster snapshot does (int_roster_snapshots).
 -- grain: one row per plan year per person with an enrollment row for that year.

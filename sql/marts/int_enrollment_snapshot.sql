@@ -1,6 +1,6 @@
--- int_enrollment_snapshot: 19a's state under each roster snapshot: roster persons, the exempt
--- among them, the enrolled. A roster person with no enrollment row is not enrolled. The township
--- is the roster's.
+-- int_enrollment_snapshot: the state of measure enrollment_rate_low_income (19a in 2024) under
+-- each roster snapshot: roster persons, the exempt among them, the enrolled. A roster person with
+-- no enrollment row is not enrolled. The township is the roster's.
 -- grain: one row per plan year per snapshot in force per profile township.
 with
 

@@ -1,6 +1,6 @@
 -- int_indicator_daily_township: running sums of int_indicator_events over the date spine: the
 -- state of every indicator in every township at the end of every day.
--- grain: one row per plan year per indicator code per profile township per day of the spine.
+-- grain: one row per plan year per target code per profile township per day of the spine.
 with
 
 townships as (

@@ -1,14 +1,8 @@
 -- int_indicator_measures: how each target of the plan turns its sums into a number, and the
--- settings its status needs. A count or monitor counts; a rate or standard is a share, except
--- 16b, a standard stated as a mean (元/件).
+-- settings its status needs: the target's measure (config/measures.yaml) and that measure's value
+-- form (count, share or mean_yuan), as the plan loads them.
 -- grain: one row per plan year per target code.
 with
-
-overrides as (
-
-    select * from (values ('16b', 'mean_yuan')) as o(code, measure)
-
-),
 
 final as (
 
@@ -23,15 +17,12 @@ final as (
         plan_targets.target,
         plan_targets.parent_code,
         plan_targets.sort_order,
-        coalesce(
-            overrides.measure,
-            case when plan_targets.kind in ('count', 'monitor') then 'count' else 'share' end
-        ) as measure,
+        plan_targets.measure,
+        plan_targets.value_form,
         int_plan_years.lag_band_points
 
     from plan_targets
     join int_plan_years on int_plan_years.year = plan_targets.year
-    left join overrides on overrides.code = plan_targets.code
 
 )
 

@@ -1,6 +1,8 @@
--- int_medical_claims: every 医疗救助 claim of a plan year judged for 19b, once for each roster
--- snapshot it is judged against. 19b (int_indicator_events) and mart_claims_by_group both read
--- it, so a claim is judged in one place.
+-- int_medical_claims: every 医疗救助 claim of a plan year judged for each target of measure
+-- medical_assistance_ratio_compliance in the year's plan (19b in 2024), by that target's ratios,
+-- once for each roster snapshot it is judged against. The measure's values
+-- (int_indicator_events) and mart_claims_by_group both read it, so a claim is judged in one
+-- place.
 --   a claim      a row of the extract (_file_seq, _row), as agreed: a settlement sent again in a
 --                later extract counts twice
 --   its states   the roster snapshot in force on the settle day (none before the year's first
@@ -8,15 +10,17 @@
 --                holds from its event_on until the next state's
 --   person group the roster's 人员类别 in that snapshot (roster_group), or the claim's own when
 --                the person is not on it or there is no snapshot yet (effective_group)
---   ratio        the plan's setting for the effective group (targets.md: 特困人员 90%, 低保对象
---                75%, 低保边缘家庭成员 and 防止返贫监测对象 60%); null for a group without one
---                (a roster 脱贫人口), which cannot comply
+--   ratio        the target's setting for the effective group (ratio_tekun, ratio_dibao,
+--                ratio_bianyuan, ratio_jiance; in 2024 特困人员 90%, 低保对象 75%, 低保边缘家庭成员
+--                and 防止返贫监测对象 60%); null for a group without one (a roster 脱贫人口),
+--                which cannot comply
 --   compliant    救助金额 = ratio × 政策范围内个人自付 rounded half up to the fen, worked in
 --                integer fen with the ratio in millionths (bigint holds a million times any
 --                out-of-pocket sum below 90 billion yuan)
 --   previous_group, was_compliant  the claim's state before this one (null on its first), so a
 --                running sum can move a claim from one state to the next
--- grain: one row per claim per roster state (event_on), the first at the settle day.
+-- grain: one row per target code per claim per roster state (event_on), the first at the settle
+-- day.
 with
 
 ratio_names as (
@@ -30,17 +34,31 @@ ratio_names as (
 
 ),
 
-ratios as (
+-- the targets of the measure; target_seq numbers them, so a claim's states are partitioned by
+-- integers alone (a claim is judged once for each target of its year)
+targets as (
+
+    select year, code, row_number() over (order by year, code) as target_seq
+    from plan_targets_of('medical_assistance_ratio_compliance')
+
+),
+
+-- the measure's settings, one per person group it names, for each target of the measure
+target_ratios as (
 
     select
-        plan_settings.year,
+        targets.target_seq,
         ratio_names.person_group,
-        max(plan_settings.value) as ratio,
-        cast(round(max(plan_settings.value) * 1000000) as bigint) as ratio_millionths
-    from plan_settings
-    join ratio_names on ratio_names.name = plan_settings.name
-    where plan_settings.target_code = '19b'
-    group by 1, 2
+        plan_setting(targets.year, targets.code, ratio_names.name) as ratio
+    from targets
+    cross join ratio_names
+
+),
+
+ratios as (
+
+    select *, cast(round(ratio * 1000000) as bigint) as ratio_millionths
+    from target_ratios
 
 ),
 
@@ -102,16 +120,21 @@ grouped as (
 
 ),
 
+-- the person group of a claim's state is the same whatever the target; only the ratios are the
+-- target's, so the states are joined to the targets of their year here, after the roster
 judged as (
 
     select
         grouped.*,
+        targets.code,
+        targets.target_seq,
         ratios.ratio,
         ratios.ratio_millionths,
         (ratios.ratio_millionths * grouped.eligible_fen + 500000) // 1000000 as expected_fen
     from grouped
+    join targets on targets.year = grouped.year
     left join ratios
-        on ratios.year = grouped.year
+        on ratios.target_seq = targets.target_seq
         and ratios.person_group = grouped.effective_group
 
 ),
@@ -120,6 +143,7 @@ final as (
 
     select
         year,
+        code,
         _file_seq,
         _row,
         person_id,
@@ -141,7 +165,7 @@ final as (
         lag(coalesce(assistance_fen = expected_fen, false)) over claim as was_compliant
 
     from judged
-    window claim as (partition by year, _file_seq, _row order by event_on)
+    window claim as (partition by target_seq, _file_seq, _row order by event_on)
 
 )
 

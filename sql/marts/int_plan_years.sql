@@ -18,7 +18,7 @@ lag_bands as (
 ),
 
 -- every date that can move an indicator: each source's dating column, and the 结案日期 that
--- 16b counts closed cases by
+-- mean_subsidy_closed_cases counts closed cases by
 record_dates as (
 
     select aided_on as record_on from stg_worker_aid

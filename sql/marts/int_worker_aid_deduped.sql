@@ -1,6 +1,7 @@
--- int_worker_aid_deduped: 困难职工帮扶 (09) after removing exact repeats of (person, 帮扶类型,
--- 救助日期): a ledger sent again, or a row typed twice, is one 人次. The first row (by file as
--- committed, then row) stands for the repeat, with its amounts.
+-- int_worker_aid_deduped: 困难职工帮扶 records (what measure worker_aid_person_times counts; 09
+-- in 2024) after removing exact repeats of (person, 帮扶类型, 救助日期): a ledger sent again, or a
+-- row typed twice, is one 人次. The first row (by file as committed, then row) stands for the
+-- repeat, with its amounts.
 -- grain: one row per plan year per (person, aid_type, aided_on).
 with
 

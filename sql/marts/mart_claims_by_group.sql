@@ -1,31 +1,33 @@
--- mart_claims_by_group: 19b, 医疗救助 ratio compliance, by 人员类别 at the end of every day, for
--- 县医保局's page. The same rule as 19b's daily value (int_medical_claims judges the claims once
--- for both): at an as-of date a claim counts once it is settled on or before it, in the person
--- group of the roster snapshot in force that day (the claim's own 人员类别 when the person is not
--- on it, or before any snapshot), compliant or not by that group's ratio. The groups' claims add
--- up to 19b's denominator and their compliant claims to its numerator on every day (data test
--- claims_by_group_sum_to_19b).
+-- mart_claims_by_group: the targets of measure medical_assistance_ratio_compliance (19b in 2024),
+-- 医疗救助 ratio compliance, by 人员类别 at the end of every day, for 县医保局's page. The same
+-- rule as the target's daily value (int_medical_claims judges the claims once for both): at an
+-- as-of date a claim counts once it is settled on or before it, in the person group of the
+-- roster snapshot in force that day (the claim's own 人员类别 when the person is not on it, or
+-- before any snapshot), compliant or not by that group's ratio. The groups' claims add up to the
+-- target's denominator and their compliant claims to its numerator on every day (data test
+-- claims_by_group_sum_to_target).
+--   code          the target (each target of the measure has its own rows, by its own ratios)
 --   person_group  the effective group: the roster's, else the claim's
---   ratio         the group's ratio in the year's plan settings; null for a group without one (a
+--   ratio         the group's ratio in the target's settings; null for a group without one (a
 --                 roster 脱贫人口, whose claims cannot comply)
 --   claims, compliant  claims counted in the group that day, and those paid at its ratio
 --   rate          compliant / claims
 -- No claim is joined to days: each state of a claim adds itself to its group on the day it comes
 -- into force and takes itself out of the group of the state it replaces; a running sum over the
 -- date spine gives every day at once.
--- grain: one row per plan year (whose plan has 19b) per day of the spine (Jan 1 to the newest
--- record date) per person group with claims that day.
+-- grain: one row per plan year per target code (of the measure) per day of the spine (Jan 1 to
+-- the newest record date) per person group with claims that day.
 with
 
--- 19b is summed over the profile's townships (int_indicator_daily_township): a claim in a
--- township outside the profile falls out of it, and out of here alike (relationships_township
--- refuses such a build anyway)
+-- the target's value is summed over the profile's townships (int_indicator_daily_township): a
+-- claim in a township outside the profile falls out of it, and out of here alike
+-- (relationships_township refuses such a build anyway)
 states as (
 
     select *
     from int_medical_claims
-    semi join plan_targets
-        on plan_targets.year = int_medical_claims.year and plan_targets.code = '19b'
+    semi join plan_targets_of('medical_assistance_ratio_compliance') as t
+        on t.year = int_medical_claims.year and t.code = int_medical_claims.code
     semi join (select distinct township from county_villages) as townships
         on townships.township = int_medical_claims.township
 
@@ -33,11 +35,11 @@ states as (
 
 changes as (
 
-    select year, effective_group as person_group, event_on,
+    select year, code, effective_group as person_group, event_on,
         1 as claims, cast(is_compliant as integer) as compliant
     from states
     union all
-    select year, previous_group, event_on,
+    select year, code, previous_group, event_on,
         -1, -cast(was_compliant as integer)
     from states
     where not is_first
@@ -46,17 +48,17 @@ changes as (
 
 daily_changes as (
 
-    select year, person_group, event_on, sum(claims) as claims, sum(compliant) as compliant
+    select year, code, person_group, event_on, sum(claims) as claims, sum(compliant) as compliant
     from changes
-    group by 1, 2, 3
+    group by 1, 2, 3, 4
 
 ),
 
 groups as (
 
-    select year, effective_group as person_group, max(ratio) as ratio
+    select year, code, effective_group as person_group, max(ratio) as ratio
     from states
-    group by 1, 2
+    group by 1, 2, 3
 
 ),
 
@@ -64,6 +66,7 @@ running as (
 
     select
         groups.year,
+        groups.code,
         int_calendar.as_of_on,
         groups.person_group,
         groups.ratio,
@@ -74,10 +77,11 @@ running as (
     join int_calendar on int_calendar.year = groups.year
     left join daily_changes
         on daily_changes.year = groups.year
+        and daily_changes.code = groups.code
         and daily_changes.person_group = groups.person_group
         and daily_changes.event_on = int_calendar.as_of_on
     window running as (
-        partition by groups.year, groups.person_group
+        partition by groups.year, groups.code, groups.person_group
         order by int_calendar.as_of_on
         rows between unbounded preceding and current row
     )
@@ -88,6 +92,7 @@ final as (
 
     select
         year,
+        code,
         as_of_on,
         person_group,
         ratio,

@@ -1,9 +1,11 @@
--- mart_enrollment_by_township: 19a for the medical insurance bureau's assessment (绩效考核):
--- by township, the roster in force at the end of each day (the newest snapshot on or before it),
--- the exempt (死亡, 服刑, 参军: out of the denominator), the enrolled, the rate, and whether it
--- meets the target; a township that does not is flagged for 点对点督导. Before the first
--- snapshot there is no roster: zeros, no rate.
--- grain: one row per plan year per day of the spine per profile township.
+-- mart_enrollment_by_township: the targets of measure enrollment_rate_low_income (19a in 2024)
+-- for the medical insurance bureau's assessment (绩效考核): by township, the roster in force at
+-- the end of each day (the newest snapshot on or before it), the exempt (死亡, 服刑, 参军: out of
+-- the denominator), the enrolled, the rate, and whether it meets the target; a township that
+-- does not is flagged for 点对点督导. Before the first snapshot there is no roster: zeros, no
+-- rate. Each target of the measure has its own rows, judged against its own target.
+-- grain: one row per plan year per target code (of the measure) per day of the spine per profile
+-- township.
 with
 
 townships as (
@@ -14,7 +16,10 @@ townships as (
 
 targets as (
 
-    select year, target from plan_targets where code = '19a'
+    select plan_targets.year, plan_targets.code, plan_targets.target
+    from plan_targets
+    semi join plan_targets_of('enrollment_rate_low_income') as t
+        on t.year = plan_targets.year and t.code = plan_targets.code
 
 ),
 
@@ -49,6 +54,7 @@ final as (
 
     select
         states.year,
+        targets.code,
         states.as_of_on,
         states.township,
         states.snapshot_on,

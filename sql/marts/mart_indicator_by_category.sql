@@ -1,7 +1,10 @@
--- mart_indicator_by_category: the monitored items by category at the end of every day: 14 by
--- 病种, 17 by 对象类别. persons are distinct within a category (a person aided under two
--- categories counts in each, once in the total); amount_yuan counts exact duplicates once.
--- grain: one row per plan year per monitor code per category seen in the year per day.
+-- mart_indicator_by_category: the targets of the measures with categories by category at the end
+-- of every day: persons_serious_illness_aid by 病种 (14 in 2024), persons_veteran_aid by 对象类别
+-- (17 in 2024), from int_aid_deduped. persons are distinct within a category (a person aided
+-- under two categories counts in each, once in the total); amount_yuan counts exact duplicates
+-- once.
+-- grain: one row per plan year per target code (of those measures) per category seen in the
+-- year per day.
 with
 
 first_days as (

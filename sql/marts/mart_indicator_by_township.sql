@@ -1,8 +1,9 @@
 -- mart_indicator_by_township: every target by township at the end of every day, on the same
 -- rules as mart_indicator_daily. A key counts in the township of the row it first counts on (the
--- roster's township for 19a, the claim's for 19b), so townships sum to the county.
--- status is given for rate and standard kinds only: a count target is the county's, not a
--- township's. For 19a, meets (rate >= target) flags a township for 点对点督导.
+-- roster's township for enrollment_rate_low_income, the claim's for
+-- medical_assistance_ratio_compliance), so townships sum to the county. status is given for rate
+-- and standard kinds only: a count target is the county's, not a township's. For the enrollment
+-- rate (19a in 2024), meets (rate >= target) flags a township for 点对点督导.
 -- grain: one row per plan year per target code per profile township per day.
 with
 
@@ -15,12 +16,12 @@ valued as (
         daily.as_of_on,
         measures.kind,
         measures.target,
-        measures.measure,
+        measures.value_form,
         measures.lag_band_points,
         int_calendar.time_progress,
-        indicator_actual(measures.measure, daily.n, daily.numerator, daily.denominator) as actual,
-        case when measures.measure <> 'count' then daily.numerator end as numerator,
-        case when measures.measure <> 'count' then daily.denominator end as denominator,
+        indicator_actual(measures.value_form, daily.n, daily.numerator, daily.denominator) as actual,
+        case when measures.value_form <> 'count' then daily.numerator end as numerator,
+        case when measures.value_form <> 'count' then daily.denominator end as denominator,
         case when measures.kind = 'monitor' then daily.amount_yuan end as amount_yuan
 
     from int_indicator_daily_township as daily

@@ -1,9 +1,12 @@
 -- mart_indicator_daily: every target of the plan at the end of every day of the year up to the
 -- newest record date: actual, its numerator and denominator, money, and the status against the
 -- time progress of that day. The API answers any as-of date with one row of this table.
---   actual       count kinds: the count; rate and standard: numerator / denominator (null while
---                there is nothing to judge); 16b: mean 办案补贴 in yuan, rounded to the fen
---   numerator, denominator  rate and standard kinds only (16b: yuan over cases)
+--   measure      the target's measure (config/measures.yaml), by which the SQL computes it
+--   value_form   how the measure makes actual from the sums (count, share or mean_yuan)
+--   actual       count: the count; share: numerator / denominator (null while there is nothing
+--                to judge); mean_yuan (mean_subsidy_closed_cases, 16b in 2024): the mean
+--                办案补贴 in yuan, rounded to the fen
+--   numerator, denominator  share and mean_yuan only (the mean: yuan over cases)
 --   amount_yuan  monitor kinds: the sum aided, exact duplicate rows counted once
 --   completion   count kinds: actual / target
 -- grain: one row per plan year per target code per day from Jan 1 to the newest record date.
@@ -38,12 +41,13 @@ valued as (
         measures.parent_code,
         measures.sort_order,
         measures.measure,
+        measures.value_form,
         measures.lag_band_points,
         county.as_of_on,
         int_calendar.time_progress,
-        indicator_actual(measures.measure, county.n, county.numerator, county.denominator) as actual,
-        case when measures.measure <> 'count' then county.numerator end as numerator,
-        case when measures.measure <> 'count' then county.denominator end as denominator,
+        indicator_actual(measures.value_form, county.n, county.numerator, county.denominator) as actual,
+        case when measures.value_form <> 'count' then county.numerator end as numerator,
+        case when measures.value_form <> 'count' then county.denominator end as denominator,
         case when measures.kind = 'monitor' then county.amount_yuan end as amount_yuan
 
     from county
@@ -69,6 +73,7 @@ final as (
         parent_code,
         sort_order,
         measure,
+        value_form,
         time_progress,
         actual,
         numerator,

@@ -1,8 +1,9 @@
--- mart_person_overlap: persons counted by two indicators in the year, by pair of codes, so a
--- lead unit sees where two rescues reach the same person (targets.md: 10a and 10b are separate
--- rescues and may overlap; the overlap is reported, never removed). Codes whose keys are
--- persons' records are compared (int_indicator_keys); 19a's roster is a population, not aid.
--- grain: one row per plan year per pair of codes (code_a < code_b) with a person in common.
+-- mart_person_overlap: persons counted by two targets in the year, by pair of target codes, so a
+-- lead unit sees where two rescues reach the same person (targets.md: children's rehabilitation
+-- and device fitting, 10a and 10b in 2024, are separate rescues and may overlap; the overlap is
+-- reported, never removed). Targets whose keys are persons' records are compared
+-- (int_indicator_keys); the enrollment rate's roster is a population, not aid.
+-- grain: one row per plan year per pair of target codes (code_a < code_b) with a person in common.
 with
 
 persons as (

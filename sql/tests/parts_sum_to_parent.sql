@@ -1,4 +1,4 @@
--- a parent count (10) is the sum of its parts (10a + 10b + 10c) on every day
+-- a target of sum_of_parts is the sum of its parts on every day (10 = 10a + 10b + 10c in 2024)
 with
 
 parts as (

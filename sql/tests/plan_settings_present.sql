@@ -1,39 +1,40 @@
--- the thresholds and settings the marts read are in the plan of every year whose plan has the
--- target that needs them: a missing one would silently count nothing
+-- every setting the SQL reads is in the plan of the year: the thresholds the catalog
+-- (catalog_settings, from config/measures.yaml) says a target's measure reads, on the target; the
+-- thresholds a check's rule reads, on the check's target; the plan-wide settings either reads,
+-- and lag_band_points, on the plan (target_code ''). A missing one would silently count nothing.
+-- Go refuses such a plan before the build (minsheng.ParsePlan); this keeps the SQL honest too.
 with
-
-needed as (
-
-    select * from (values
-        ('', 'lag_band_points', null),
-        ('', 'urban_dibao_yuan_per_month', '09'),
-        ('13b', 'min_subsidy_yuan', '13b'),
-        ('15', 'standard_yuan', '15'),
-        ('18', 'min_start_fund_yuan', '18'),
-        ('18', 'min_county_yuan', '18'),
-        ('18', 'min_village_yuan', '18'),
-        ('18', 'min_donation_yuan', '18'),
-        ('19b', 'ratio_tekun', '19b'),
-        ('19b', 'ratio_dibao', '19b'),
-        ('19b', 'ratio_bianyuan', '19b'),
-        ('19b', 'ratio_jiance', '19b'),
-        ('20', 'dispersed_yuan', '20'),
-        ('20', 'centralized_yuan', '20')
-    ) as n(target_code, name, needed_by)
-
+by_targets as (
+    select
+        t.year,
+        case when s.plan_wide then '' else t.code end as target_code,
+        s.setting as name,
+        'target ' || t.code || ' (' || t.measure || ')' as needed_by
+    from plan_targets as t
+    join catalog_settings as s on s.kind = 'measure' and s.name = t.measure
 ),
-
-years as (
-
-    select distinct year, code from plan_targets
-
+by_checks as (
+    select
+        c.year,
+        case when s.plan_wide then '' else c.target_code end as target_code,
+        s.setting as name,
+        'check ' || c.check_name || ' (' || c.rule || ')' as needed_by
+    from plan_checks as c
+    join catalog_settings as s on s.kind = 'rule' and s.name = c.rule
+),
+by_plans as (
+    select distinct year, '' as target_code, 'lag_band_points' as name, 'the plan' as needed_by
+    from plan_targets
+),
+needed as (
+    select * from by_targets
+    union all select * from by_checks
+    union all select * from by_plans
 )
-
-select distinct years.year, needed.target_code, needed.name
+select needed.year, needed.target_code, needed.name, string_agg(needed.needed_by, ', ' order by needed.needed_by) as needed_by
 from needed
-join years
-    on needed.needed_by is null or years.code = needed.needed_by
 anti join plan_settings
-    on plan_settings.year = years.year
+    on plan_settings.year = needed.year
     and plan_settings.target_code = needed.target_code
     and plan_settings.name = needed.name
+group by 1, 2, 3
