@@ -132,12 +132,6 @@ func (st *state) user(name string) *userRecord {
 	return nil
 }
 
-// Path is where the accounts of a data folder are kept.
-func Path(dir string) string { return filepath.Join(dir, "accounts.json") }
-
-// LockPath is the advisory lock file every writer of Path takes.
-func LockPath(dir string) string { return filepath.Join(dir, ".accounts.lock") }
-
 // Store is the accounts of one data folder. It is safe for concurrent use, and several Stores
 // (in one process or several) may share a folder.
 type Store struct {
@@ -214,7 +208,7 @@ func (s *Store) location() *time.Location {
 // load returns the accounts as the file now holds them: the cached state if the file has not
 // changed since it was read, else the file read again. The caller must not change the result.
 func (s *Store) load() (*state, error) {
-	path := Path(s.dir)
+	path := lake.Layout{Dir: s.dir}.Accounts()
 	fi, err := os.Stat(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return &state{Version: fileVersion}, nil
@@ -317,12 +311,12 @@ func fileError(err error) error {
 // update changes the accounts: under the lock it reads the file afresh, lets change alter it and,
 // if change returns nil, replaces the file. If change returns errNoChange, nothing is written.
 func (s *Store) update(ctx context.Context, change func(st *state) error) error {
-	unlock, err := lockFile(ctx, LockPath(s.dir))
+	unlock, err := lockFile(ctx, lake.Layout{Dir: s.dir}.AccountsLock())
 	if err != nil {
 		return err
 	}
 	defer unlock()
-	st, _, err := readState(Path(s.dir))
+	st, _, err := readState(lake.Layout{Dir: s.dir}.Accounts())
 	if err != nil {
 		return err
 	}
@@ -337,10 +331,10 @@ func (s *Store) update(ctx context.Context, change func(st *state) error) error 
 	if err != nil {
 		return err
 	}
-	if err := lake.WriteFileAtomic(Path(s.dir), append(b, '\n'), 0o600); err != nil {
+	if err := lake.WriteFileAtomic(lake.Layout{Dir: s.dir}.Accounts(), append(b, '\n'), 0o600); err != nil {
 		return fmt.Errorf("account: write: %w", err)
 	}
-	if fi, err := os.Stat(Path(s.dir)); err == nil {
+	if fi, err := os.Stat(lake.Layout{Dir: s.dir}.Accounts()); err == nil {
 		s.remember(st, fi)
 	}
 	return nil

@@ -17,6 +17,7 @@ import (
 
 	"github.com/minsheng/minsheng"
 	"github.com/minsheng/minsheng/account"
+	"github.com/minsheng/minsheng/lake"
 )
 
 // cheap are argon2id costs that keep the tests fast; one test hashes with the real ones.
@@ -451,7 +452,7 @@ func TestAccountRehashOnLogin(t *testing.T) {
 		t.Fatal(err)
 	}
 	var file struct{ Users []struct{ Password string } }
-	b, _ := os.ReadFile(account.Path(dir))
+	b, _ := os.ReadFile(lake.Layout{Dir: dir}.Accounts())
 	if err := json.Unmarshal(b, &file); err != nil {
 		t.Fatal(err)
 	}
@@ -679,7 +680,7 @@ func TestAccountFileHoldsNoSecrets(t *testing.T) {
 		}
 		secrets = append(secrets, text, strings.TrimPrefix(text, account.TokenPrefix))
 	}
-	b, err := os.ReadFile(account.Path(dir))
+	b, err := os.ReadFile(lake.Layout{Dir: dir}.Accounts())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -693,7 +694,7 @@ func TestAccountFileHoldsNoSecrets(t *testing.T) {
 	if !bytes.Contains(b, []byte("$argon2id$v=19$")) {
 		t.Error("no argon2id hash in the file")
 	}
-	for _, p := range []string{account.Path(dir), account.LockPath(dir)} {
+	for _, p := range []string{lake.Layout{Dir: dir}.Accounts(), lake.Layout{Dir: dir}.AccountsLock()} {
 		fi, err := os.Stat(p)
 		if err != nil || fi.Mode().Perm() != 0o600 {
 			t.Errorf("%s: %v %v, want mode 0600", p, fi.Mode(), err)
@@ -703,12 +704,12 @@ func TestAccountFileHoldsNoSecrets(t *testing.T) {
 
 func TestAccountDamagedFile(t *testing.T) {
 	dir := t.TempDir()
-	os.WriteFile(account.Path(dir), []byte(`{"version": 1, "users": [`), 0o600)
+	os.WriteFile(lake.Layout{Dir: dir}.Accounts(), []byte(`{"version": 1, "users": [`), 0o600)
 	reg, _ := registry()
 	if _, err := account.Open(dir, reg); minsheng.ErrorCode(err) != minsheng.EINTERNAL {
 		t.Errorf("a damaged file: %v", err)
 	}
-	os.WriteFile(account.Path(dir), []byte(`{"version": 99}`), 0o600)
+	os.WriteFile(lake.Layout{Dir: dir}.Accounts(), []byte(`{"version": 99}`), 0o600)
 	if _, err := account.Open(dir, reg); err == nil || !strings.Contains(err.Error(), "newer") {
 		t.Errorf("a newer file: %v", err)
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/minsheng/minsheng/account"
 	"github.com/minsheng/minsheng/api"
 	"github.com/minsheng/minsheng/audit"
+	"github.com/minsheng/minsheng/lake"
 	"github.com/minsheng/minsheng/notes"
 )
 
@@ -117,7 +118,7 @@ func TestNotesAPI(t *testing.T) {
 		t.Errorf("GET anonymous: %d", status)
 	}
 
-	before, _ := os.ReadFile(notes.Path(dir))
+	before, _ := os.ReadFile(lake.Layout{Dir: dir}.Notes())
 	ok := `{"year": 2024, "code": "14", "date": "2024-10-01", "kind": "note", "text": "进展"}`
 	refused := []struct {
 		name, as, body string
@@ -149,7 +150,7 @@ func TestNotesAPI(t *testing.T) {
 			t.Errorf("%s: %d %s, want %d", tc.name, status, b, tc.want)
 		}
 	}
-	if after, _ := os.ReadFile(notes.Path(dir)); !bytes.Equal(before, after) {
+	if after, _ := os.ReadFile(lake.Layout{Dir: dir}.Notes()); !bytes.Equal(before, after) {
 		t.Errorf("a refused write changed the notes:\n%s", after)
 	}
 

@@ -107,7 +107,7 @@ func (s *Server) Snapshot() *indicators.Snapshot {
 func (s *Server) Reload(ctx context.Context) (bool, error) {
 	s.reload.Lock()
 	defer s.reload.Unlock()
-	name, err := os.ReadFile(filepath.Join(lake.Layout{Dir: s.cfg.Dir}.Warehouse(), "CURRENT"))
+	name, err := os.ReadFile(lake.Layout{Dir: s.cfg.Dir}.Current())
 	if err == nil {
 		if a := s.current.Load(); a != nil && filepath.Base(a.snap.Path) == strings.TrimSpace(string(name)) {
 			return false, nil

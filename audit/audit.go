@@ -40,6 +40,7 @@ import (
 	"github.com/minsheng/minsheng"
 	"github.com/minsheng/minsheng/idcard"
 	"github.com/minsheng/minsheng/internal/jsonl"
+	"github.com/minsheng/minsheng/lake"
 )
 
 // Kinds of actor.
@@ -99,9 +100,6 @@ const (
 	maxDetail = 512
 )
 
-// Path is the current month's log of data folder dir (Files lists every month's).
-func Path(dir string) string { return filepath.Join(dir, "audit", "audit.jsonl") }
-
 // monthFile is how a past month's file is named: audit-2026-11.jsonl, and audit-2026-11-2.jsonl
 // for a second file of the same month (a clock set back and forward again).
 var monthFile = regexp.MustCompile(`^audit-([0-9]{4})-([0-9]{2})(?:-([0-9]+))?\.jsonl$`)
@@ -109,7 +107,7 @@ var monthFile = regexp.MustCompile(`^audit-([0-9]{4})-([0-9]{2})(?:-([0-9]+))?\.
 // Files returns every file of data folder dir's log, oldest first: the past months', then the
 // current one (whether or not it exists yet).
 func Files(dir string) ([]string, error) {
-	des, err := os.ReadDir(filepath.Dir(Path(dir)))
+	des, err := os.ReadDir(lake.Layout{Dir: dir}.Audit())
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("audit: %w", err)
 	}
@@ -143,12 +141,10 @@ func Files(dir string) ([]string, error) {
 	})
 	out := make([]string, 0, len(months)+1)
 	for _, mo := range months {
-		out = append(out, filepath.Join(filepath.Dir(Path(dir)), mo.name))
+		out = append(out, filepath.Join(lake.Layout{Dir: dir}.Audit(), mo.name))
 	}
-	return append(out, Path(dir)), nil
+	return append(out, lake.Layout{Dir: dir}.AuditLog()), nil
 }
-
-func lockPath(dir string) string { return filepath.Join(dir, "audit", ".audit.lock") }
 
 // Log appends to the audit log of one data folder. It is safe for concurrent use, and several
 // Logs, in one process or several, may append to one folder.
@@ -177,7 +173,7 @@ func Open(dir string, loc *time.Location) (*Log, error) {
 	if loc == nil {
 		loc = time.UTC
 	}
-	if err := os.MkdirAll(filepath.Dir(Path(dir)), 0o700); err != nil {
+	if err := os.MkdirAll(lake.Layout{Dir: dir}.Audit(), 0o700); err != nil {
 		return nil, fmt.Errorf("audit: %w", err)
 	}
 	return &Log{Now: time.Now, dir: dir, loc: loc}, nil
@@ -235,7 +231,7 @@ func (l *Log) Append(ctx context.Context, e Entry) error {
 // write appends one line under the file lock, first moving last month's file aside if at is in
 // a later month.
 func (l *Log) write(line []byte, at time.Time) error {
-	unlock, err := jsonl.Lock(lockPath(l.dir))
+	unlock, err := jsonl.Lock(lake.Layout{Dir: l.dir}.AuditLock())
 	if err != nil {
 		return fmt.Errorf("audit: lock: %w", err)
 	}
@@ -243,7 +239,7 @@ func (l *Log) write(line []byte, at time.Time) error {
 	if err := l.rotate(at); err != nil {
 		return fmt.Errorf("audit: rotate: %w", err)
 	}
-	if err := jsonl.Append(Path(l.dir), line); err != nil {
+	if err := jsonl.Append(lake.Layout{Dir: l.dir}.AuditLog(), line); err != nil {
 		return fmt.Errorf("audit: %w", err)
 	}
 	return nil
@@ -253,7 +249,7 @@ func (l *Log) write(line []byte, at time.Time) error {
 // month of its first entry, never over a file already there. The caller holds the lock. An entry
 // of an earlier month (a clock set back) is appended to the current file: nothing is lost.
 func (l *Log) rotate(at time.Time) error {
-	first, err := firstTime(Path(l.dir))
+	first, err := firstTime(lake.Layout{Dir: l.dir}.AuditLog())
 	if err != nil || first.IsZero() {
 		return err
 	}
@@ -261,7 +257,7 @@ func (l *Log) rotate(at time.Time) error {
 	if first.Year()*12+int(first.Month()) >= at.Year()*12+int(at.Month()) {
 		return nil
 	}
-	dir := filepath.Dir(Path(l.dir))
+	dir := lake.Layout{Dir: l.dir}.Audit()
 	for seq := 1; ; seq++ {
 		name := fmt.Sprintf("audit-%s.jsonl", first.Format("2006-01"))
 		if seq > 1 {
@@ -273,7 +269,7 @@ func (l *Log) rotate(at time.Time) error {
 		} else if !errors.Is(err, fs.ErrNotExist) {
 			return err
 		}
-		if err := os.Rename(Path(l.dir), target); err != nil {
+		if err := os.Rename(lake.Layout{Dir: l.dir}.AuditLog(), target); err != nil {
 			return err
 		}
 		if d, err := os.Open(dir); err == nil { // the rename must survive a crash

@@ -15,6 +15,7 @@ import (
 
 	"github.com/minsheng/minsheng"
 	"github.com/minsheng/minsheng/audit"
+	"github.com/minsheng/minsheng/lake"
 )
 
 var shanghai = func() *time.Location {
@@ -43,7 +44,7 @@ func mustAppend(tb testing.TB, l *audit.Log, e audit.Entry) {
 
 func lines(tb testing.TB, dir string) []string {
 	tb.Helper()
-	b, err := os.ReadFile(audit.Path(dir))
+	b, err := os.ReadFile(lake.Layout{Dir: dir}.AuditLog())
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -113,7 +114,7 @@ func TestAuditAppendRead(t *testing.T) {
 	if got, _ := audit.Read(dir, audit.Filter{Limit: 1}); got[0].Action != audit.ActionTokenCreate {
 		t.Errorf("Limit keeps the newest: %+v", got)
 	}
-	fi, err := os.Stat(audit.Path(dir))
+	fi, err := os.Stat(lake.Layout{Dir: dir}.AuditLog())
 	if err != nil || fi.Mode().Perm() != 0o600 {
 		t.Errorf("mode %v %v, want 0600", fi.Mode(), err)
 	}
@@ -204,7 +205,7 @@ func TestAuditTornLine(t *testing.T) {
 	e := audit.Entry{Actor: "root", ActorKind: audit.KindCLI, Action: audit.ActionUserAdd, Target: "a", Outcome: audit.OutcomeOK}
 	mustAppend(t, l, e)
 	mustAppend(t, l, e)
-	f, _ := os.OpenFile(audit.Path(dir), os.O_WRONLY|os.O_APPEND, 0)
+	f, _ := os.OpenFile(lake.Layout{Dir: dir}.AuditLog(), os.O_WRONLY|os.O_APPEND, 0)
 	f.WriteString(`{"time":"2024-10-31T09:00:00+08:00","actor":"root","actor_kind":"cli","action":"user_add","target":"torn"`)
 	f.Close()
 	if got, err := audit.Read(dir, audit.Filter{}); err != nil || len(got) != 2 {
@@ -212,7 +213,7 @@ func TestAuditTornLine(t *testing.T) {
 	}
 	e.Target = "after"
 	mustAppend(t, l, e)
-	b, _ := os.ReadFile(audit.Path(dir))
+	b, _ := os.ReadFile(lake.Layout{Dir: dir}.AuditLog())
 	if bytes.Contains(b, []byte("torn")) || bytes.Count(b, []byte("\n")) != 3 {
 		t.Fatalf("not repaired:\n%s", b)
 	}
@@ -223,8 +224,8 @@ func TestAuditTornLine(t *testing.T) {
 
 	// a log that is nothing but a torn line, longer than the repair's read buffer
 	dir2 := t.TempDir()
-	os.MkdirAll(strings.TrimSuffix(audit.Path(dir2), "/audit.jsonl"), 0o700)
-	os.WriteFile(audit.Path(dir2), []byte(`{"detail":"`+strings.Repeat("y", 10000)), 0o600)
+	os.MkdirAll(strings.TrimSuffix(lake.Layout{Dir: dir2}.AuditLog(), "/audit.jsonl"), 0o700)
+	os.WriteFile(lake.Layout{Dir: dir2}.AuditLog(), []byte(`{"detail":"`+strings.Repeat("y", 10000)), 0o600)
 	l2 := mustOpen(t, dir2)
 	mustAppend(t, l2, e)
 	if ls := lines(t, dir2); len(ls) != 2 || !strings.Contains(ls[0], `"target":"after"`) {
@@ -352,7 +353,7 @@ func TestAuditFailureCounted(t *testing.T) {
 	l := mustOpen(t, dir)
 	e := audit.Entry{Actor: "root", ActorKind: audit.KindCLI, Action: audit.ActionUserAdd, Outcome: audit.OutcomeOK}
 	// a directory where the file should be: no write can succeed, root or not
-	if err := os.Mkdir(audit.Path(dir), 0o700); err != nil {
+	if err := os.Mkdir(lake.Layout{Dir: dir}.AuditLog(), 0o700); err != nil {
 		t.Fatal(err)
 	}
 	if err := l.Append(context.Background(), e); err == nil {
@@ -365,7 +366,7 @@ func TestAuditFailureCounted(t *testing.T) {
 	done := make(chan error, 1)
 	go func() { done <- l.Append(context.Background(), e) }()
 	time.Sleep(5 * time.Millisecond)
-	os.Remove(audit.Path(dir))
+	os.Remove(lake.Layout{Dir: dir}.AuditLog())
 	if err := <-done; err != nil {
 		t.Errorf("an append whose fault cleared within the retries: %v", err)
 	}
@@ -389,7 +390,7 @@ func TestAuditDropsFormatCharacters(t *testing.T) {
 		Unit: "县\u2066残联\u2069", Target: "worker_aid/报告\u202excod.exe", Detail: "\u202a“台账\u202c”\u200f由\u2067县总工会\u2069报送"})
 	// as an older entry sits in the file
 	old := `{"time":"2024-11-01T10:00:00+08:00","actor":"canlian","actor_kind":"user","action":"upload","target":"worker_aid/a\u202egpj.csv","outcome":"denied"}` + "\n"
-	f, err := os.OpenFile(audit.Path(dir), os.O_APPEND|os.O_WRONLY, 0o600)
+	f, err := os.OpenFile(lake.Layout{Dir: dir}.AuditLog(), os.O_APPEND|os.O_WRONLY, 0o600)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -19,6 +19,7 @@ import (
 	"github.com/minsheng/minsheng/api"
 	"github.com/minsheng/minsheng/audit"
 	"github.com/minsheng/minsheng/dashboards"
+	"github.com/minsheng/minsheng/lake"
 	"github.com/minsheng/minsheng/notes"
 )
 
@@ -193,7 +194,7 @@ func TestNoteForm(t *testing.T) {
 		t.Fatalf("after the submission: %+v", list)
 	}
 
-	before, _ := os.ReadFile(notes.Path(s.dir))
+	before, _ := os.ReadFile(lake.Layout{Dir: s.dir}.Notes())
 	for _, tc := range []struct {
 		name, as string
 		form     url.Values
@@ -216,7 +217,7 @@ func TestNoteForm(t *testing.T) {
 			t.Errorf("%s: the refused text is not refilled", tc.name)
 		}
 	}
-	if after, _ := os.ReadFile(notes.Path(s.dir)); string(after) != string(before) {
+	if after, _ := os.ReadFile(lake.Layout{Dir: s.dir}.Notes()); string(after) != string(before) {
 		t.Error("a refused submission changed the notes")
 	}
 	// a correction through the form, then a second one of the same note: 409

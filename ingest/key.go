@@ -38,7 +38,7 @@ const keyCheckText = "minsheng key check v1"
 // the key's first use and replaced by minsheng rekey. A key that does not give it is refused, so
 // an old key cannot write pseudonyms that match no one into a rekeyed lake. It tells nothing of
 // the key.
-func KeyCheckFile(dir string) string { return filepath.Join(dir, "pii.key.check") }
+func KeyCheckFile(dir string) string { return lake.Layout{Dir: dir}.KeyCheck() }
 
 // KeyInfo is the key and where it came from.
 type KeyInfo struct {

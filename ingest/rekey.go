@@ -126,7 +126,7 @@ func Rekey(ctx context.Context, cfg RekeyConfig) (*RekeyResult, error) {
 	if err := os.MkdirAll(layout.Warehouse(), 0o700); err != nil {
 		return nil, fmt.Errorf("ingest: rekey: %w", err)
 	}
-	blk, err := lockDir(filepath.Join(layout.Warehouse(), ".build.lock"), true)
+	blk, err := lockDir(layout.BuildLock(), true)
 	if err != nil {
 		return nil, err
 	}

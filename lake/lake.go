@@ -1,17 +1,6 @@
-// Package lake owns the layout of the data folder and its manifest: which files were ingested,
-// and where their rows and rejections landed. Ingest writes it; the warehouse and the API read it.
-//
-//	DIR/inbox/<source>/<file>                       what lead units drop or upload
-//	DIR/archive/<sha[:2]>/<sha256><ext>             every original, mode 0600: the only place with clear PII
-//	DIR/lake/source=<s>/ingest_date=<d>/<sha>.parquet          landed rows, pseudonymised
-//	DIR/quarantine/source=<s>/ingest_date=<d>/<sha>.parquet    rejected cells, masked
-//	DIR/reports/<sha256>.json                       one ingest report per file
-//	DIR/manifest.jsonl                              one line per file handled: the commit point
-//	DIR/pii.key                                     the demo's pseudonym key, mode 0600 (a county sets MINSHENG_PII_KEY or _FILE)
-//	DIR/pii.key.check                               the key's check: another key is refused (ingest/key.go)
-//	DIR/.rekey-<time>/                              a key rotation's staging folder (ingest/rekey.go)
-//	DIR/tmp/                                        uploads while they stream in, removed at every start
-//	DIR/warehouse/                                  the derived DuckDB file(s)
+// Package lake owns the data folder: its layout (Layout names every path in it, once), the
+// manifest of which files were ingested and where their rows and rejections landed, and the
+// ingest reports. Ingest writes it; the warehouse, the API and the pages read it.
 package lake
 
 import (
@@ -25,24 +14,6 @@ import (
 	"path/filepath"
 	"time"
 )
-
-// Layout names the places inside a data folder.
-type Layout struct{ Dir string }
-
-func (l Layout) Inbox() string      { return filepath.Join(l.Dir, "inbox") }
-func (l Layout) Archive() string    { return filepath.Join(l.Dir, "archive") }
-func (l Layout) Lake() string       { return filepath.Join(l.Dir, "lake") }
-func (l Layout) Quarantine() string { return filepath.Join(l.Dir, "quarantine") }
-func (l Layout) Reports() string    { return filepath.Join(l.Dir, "reports") }
-func (l Layout) Manifest() string   { return filepath.Join(l.Dir, "manifest.jsonl") }
-func (l Layout) KeyFile() string    { return filepath.Join(l.Dir, "pii.key") }
-func (l Layout) LockFile() string   { return filepath.Join(l.Dir, ".ingest.lock") }
-func (l Layout) Warehouse() string  { return filepath.Join(l.Dir, "warehouse") }
-
-// ArchivePath is where the original with this SHA-256 is kept.
-func (l Layout) ArchivePath(sha, ext string) string {
-	return filepath.Join(l.Archive(), sha[:2], sha+ext)
-}
 
 // Partition is the folder of one source's files ingested on one day.
 func Partition(root, source, ingestDate string) string {

@@ -37,6 +37,7 @@ import (
 	"github.com/minsheng/minsheng/account"
 	"github.com/minsheng/minsheng/audit"
 	"github.com/minsheng/minsheng/internal/jsonl"
+	"github.com/minsheng/minsheng/lake"
 )
 
 // Kinds of note.
@@ -73,11 +74,6 @@ type Draft struct {
 	Text       string `json:"text"`
 	Supersedes string `json:"supersedes,omitempty"`
 }
-
-// Path is the notes file of data folder dir.
-func Path(dir string) string { return filepath.Join(dir, "notes", "notes.jsonl") }
-
-func lockPath(dir string) string { return filepath.Join(dir, "notes", ".notes.lock") }
 
 // Config is what a store needs.
 type Config struct {
@@ -121,7 +117,7 @@ func Open(cfg Config) (*Store, error) {
 	if cfg.Plans == nil {
 		return nil, errors.New("notes: no plans")
 	}
-	if err := os.MkdirAll(filepath.Dir(Path(cfg.Dir)), 0o700); err != nil {
+	if err := os.MkdirAll(filepath.Dir(lake.Layout{Dir: cfg.Dir}.Notes()), 0o700); err != nil {
 		return nil, fmt.Errorf("notes: %w", err)
 	}
 	return &Store{cfg: cfg}, nil
@@ -251,7 +247,7 @@ func (s *Store) add(ctx context.Context, p *account.Principal, remoteAddr string
 
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	unlock, err := jsonl.Lock(lockPath(s.cfg.Dir))
+	unlock, err := jsonl.Lock(lake.Layout{Dir: s.cfg.Dir}.NotesLock())
 	if err != nil {
 		return Note{}, fmt.Errorf("notes: lock: %w", err)
 	}
@@ -280,7 +276,7 @@ func (s *Store) add(ctx context.Context, p *account.Principal, remoteAddr string
 	if err := s.record(ctx, p, remoteAddr, d, audit.OutcomeOK, detailOf(n)); err != nil {
 		return Note{}, fmt.Errorf("notes: audit: %w", err)
 	}
-	if err := jsonl.Append(Path(s.cfg.Dir), append(line, '\n')); err != nil {
+	if err := jsonl.Append(lake.Layout{Dir: s.cfg.Dir}.Notes(), append(line, '\n')); err != nil {
 		return Note{}, fmt.Errorf("notes: %w", err)
 	}
 	return n, nil
@@ -555,7 +551,7 @@ func (s *Store) Latest(ctx context.Context, year int) (map[string]Note, error) {
 
 // read returns every note in the file, from the cache while the file has not changed.
 func (s *Store) read() ([]Note, error) {
-	st, err := os.Stat(Path(s.cfg.Dir))
+	st, err := os.Stat(lake.Layout{Dir: s.cfg.Dir}.Notes())
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
@@ -580,7 +576,7 @@ func (s *Store) read() ([]Note, error) {
 // not parse (it cannot be written by Add, and one bad line must not hide the others).
 func (s *Store) readAll() ([]Note, error) {
 	out := []Note{}
-	err := jsonl.Read(Path(s.cfg.Dir), func(line []byte) {
+	err := jsonl.Read(lake.Layout{Dir: s.cfg.Dir}.Notes(), func(line []byte) {
 		var n Note
 		if json.Unmarshal(line, &n) == nil && n.ID != "" {
 			out = append(out, n)

@@ -17,6 +17,7 @@ import (
 	"github.com/minsheng/minsheng"
 	"github.com/minsheng/minsheng/account"
 	"github.com/minsheng/minsheng/audit"
+	"github.com/minsheng/minsheng/lake"
 	"github.com/minsheng/minsheng/notes"
 )
 
@@ -106,7 +107,7 @@ func TestRoundTrip(t *testing.T) {
 	if latest["14"].ID != a.ID || latest["17"].ID != c.ID || len(latest) != 3 {
 		t.Errorf("latest: %+v", latest)
 	}
-	st, err := os.Stat(notes.Path(dir))
+	st, err := os.Stat(lake.Layout{Dir: dir}.Notes())
 	if err != nil || st.Mode().Perm() != 0o600 {
 		t.Errorf("file mode %v %v", st.Mode(), err)
 	}
@@ -145,7 +146,7 @@ func TestSupersede(t *testing.T) {
 	if len(all) != 3 || all[0].ID != old.ID || all[0].Stage != "运营" {
 		t.Errorf("history lost the corrected note: %+v", all)
 	}
-	before, _ := os.ReadFile(notes.Path(dir))
+	before, _ := os.ReadFile(lake.Layout{Dir: dir}.Notes())
 	for _, tc := range []struct {
 		name string
 		sup  string
@@ -161,7 +162,7 @@ func TestSupersede(t *testing.T) {
 			t.Errorf("%s: %v, want %s", tc.name, err, tc.code)
 		}
 	}
-	if after, _ := os.ReadFile(notes.Path(dir)); string(after) != string(before) {
+	if after, _ := os.ReadFile(lake.Layout{Dir: dir}.Notes()); string(after) != string(before) {
 		t.Error("a refused correction changed the file")
 	}
 }
@@ -217,7 +218,7 @@ func TestBadInputWritesNothing(t *testing.T) {
 			t.Errorf("%s: %v, want a bilingual %s", name, err, minsheng.EINVALID)
 		}
 	}
-	if _, err := os.Stat(notes.Path(dir)); !os.IsNotExist(err) {
+	if _, err := os.Stat(lake.Layout{Dir: dir}.Notes()); !os.IsNotExist(err) {
 		t.Errorf("bad input wrote the notes file: %v", err)
 	}
 	if failed, _ := audit.Read(dir, audit.Filter{Outcome: audit.OutcomeFailed}); len(failed) != len(cases) {
@@ -253,7 +254,7 @@ func TestOnlyTheLeadUnitWrites(t *testing.T) {
 			t.Errorf("%s: %v, want %s", tc.name, err, tc.code)
 		}
 	}
-	if _, err := os.Stat(notes.Path(dir)); !os.IsNotExist(err) {
+	if _, err := os.Stat(lake.Layout{Dir: dir}.Notes()); !os.IsNotExist(err) {
 		t.Errorf("a refused write wrote the notes file: %v", err)
 	}
 	denied, _ := audit.Read(dir, audit.Filter{Outcome: audit.OutcomeDenied})
@@ -292,7 +293,7 @@ func TestConcurrentAppends(t *testing.T) {
 	if err := cmd.Wait(); err != nil {
 		t.Fatalf("helper process: %v\n%s", err, out)
 	}
-	f, err := os.Open(notes.Path(dir))
+	f, err := os.Open(lake.Layout{Dir: dir}.Notes())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -338,7 +339,7 @@ func TestTornLastLine(t *testing.T) {
 	ctx := context.Background()
 	a := mustAdd(t, s, minzheng, notes.Draft{Year: 2024, Code: "14", Date: "2024-10-01", Kind: "note", Text: "完整的一条"})
 	// a crash mid-append: half a line, no newline
-	f, err := os.OpenFile(notes.Path(dir), os.O_WRONLY|os.O_APPEND, 0)
+	f, err := os.OpenFile(lake.Layout{Dir: dir}.Notes(), os.O_WRONLY|os.O_APPEND, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -350,7 +351,7 @@ func TestTornLastLine(t *testing.T) {
 		}
 	}
 	b := mustAdd(t, s, minzheng, notes.Draft{Year: 2024, Code: "14", Date: "2024-10-03", Kind: "note", Text: "之后的一条"})
-	raw, _ := os.ReadFile(notes.Path(dir))
+	raw, _ := os.ReadFile(lake.Layout{Dir: dir}.Notes())
 	if strings.Contains(string(raw), "半") || strings.Count(string(raw), "\n") != 2 {
 		t.Errorf("the torn line was not cut off before the next append:\n%s", raw)
 	}

@@ -9,7 +9,6 @@ import (
 	"io/fs"
 	"log/slog"
 	"os"
-	"path/filepath"
 	"sync"
 	"time"
 
@@ -210,6 +209,6 @@ func (p *Pipeline) build(ctx context.Context) (*warehouse.BuildResult, error) {
 
 // built reports whether a warehouse has been swapped in.
 func built(dir string) bool {
-	_, err := os.Stat(filepath.Join(lake.Layout{Dir: dir}.Warehouse(), "CURRENT"))
+	_, err := os.Stat(lake.Layout{Dir: dir}.Current())
 	return !errors.Is(err, fs.ErrNotExist)
 }

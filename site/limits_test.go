@@ -16,6 +16,7 @@ import (
 
 	"github.com/minsheng/minsheng/access"
 	"github.com/minsheng/minsheng/audit"
+	"github.com/minsheng/minsheng/lake"
 	"github.com/minsheng/minsheng/site"
 )
 
@@ -215,8 +216,8 @@ func TestHealthzCountsLostAuditEntries(t *testing.T) {
 	if n := healthz(t, f)["audit_failures"]; n != float64(0) {
 		t.Fatalf("audit_failures %v at start, want 0", n)
 	}
-	os.Remove(audit.Path(f.dir))
-	if err := os.Mkdir(audit.Path(f.dir), 0o700); err != nil { // nothing can be written there, root or not
+	os.Remove(lake.Layout{Dir: f.dir}.AuditLog())
+	if err := os.Mkdir(lake.Layout{Dir: f.dir}.AuditLog(), 0o700); err != nil { // nothing can be written there, root or not
 		t.Fatal(err)
 	}
 	c := f.anonymous(t)
@@ -226,7 +227,7 @@ func TestHealthzCountsLostAuditEntries(t *testing.T) {
 	if n := healthz(t, f)["audit_failures"]; n != float64(1) {
 		t.Errorf("audit_failures %v after one entry could not be written, want 1", n)
 	}
-	os.Remove(audit.Path(f.dir))
+	os.Remove(lake.Layout{Dir: f.dir}.AuditLog())
 	c.do("POST", "/login", form(url.Values{"name": {"leader"}, "password": {"x"}}))
 	if n := healthz(t, f)["audit_failures"]; n != float64(1) {
 		t.Errorf("audit_failures %v once the log works again, want still 1", n)

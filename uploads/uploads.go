@@ -73,7 +73,7 @@ func New(cfg Config) (*Service, error) {
 	if cfg.MaxBytes <= 0 {
 		cfg.MaxBytes = MaxFileBytes
 	}
-	s := &Service{cfg: cfg, tmp: filepath.Join(cfg.Dir, "tmp")}
+	s := &Service{cfg: cfg, tmp: lake.Layout{Dir: cfg.Dir}.Tmp()}
 	if err := os.MkdirAll(s.tmp, 0o700); err != nil {
 		return nil, fmt.Errorf("uploads: %w", err)
 	}

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"path/filepath"
 	"time"
 
 	"github.com/minsheng/minsheng"
@@ -24,8 +23,8 @@ type DB struct {
 // EUNAVAILABLE error when no build has succeeded yet, and ECONFLICT when another process holds
 // the file for writing.
 func Open(dir string) (*DB, error) {
-	wdir := lake.Layout{Dir: dir}.Warehouse()
-	name, err := current(wdir)
+	layout := lake.Layout{Dir: dir}
+	name, err := current(layout)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, &minsheng.Error{
 			Code: minsheng.EUNAVAILABLE,
@@ -37,7 +36,7 @@ func Open(dir string) (*DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	path := filepath.Join(wdir, name)
+	path := layout.WarehouseFile(name)
 	db, err := openDuckDB(path, true)
 	if err != nil {
 		return nil, err

@@ -72,9 +72,8 @@ func (e *TestFailure) Error() string {
 }
 
 const (
-	currentFile = "CURRENT"
-	filePrefix  = "minsheng-"
-	fileSuffix  = ".duckdb"
+	filePrefix = "minsheng-"
+	fileSuffix = ".duckdb"
 )
 
 // Build builds a new warehouse file from the committed lake and makes it CURRENT. A build that
@@ -86,11 +85,12 @@ func Build(ctx context.Context, cfg Config) (*BuildResult, error) {
 	if cfg.Dir == "" || cfg.Registry == nil || cfg.County == nil || len(cfg.Plans) == 0 {
 		return nil, errors.New("warehouse: Dir, Registry, County and Plans are required")
 	}
-	dir := lake.Layout{Dir: cfg.Dir}.Warehouse()
+	layout := lake.Layout{Dir: cfg.Dir}
+	dir := layout.Warehouse()
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("warehouse: %w", err)
 	}
-	lk, err := lockBuild(filepath.Join(dir, ".build.lock"))
+	lk, err := lockBuild(layout.BuildLock())
 	if err != nil {
 		return nil, err
 	}
@@ -103,7 +103,7 @@ func Build(ctx context.Context, cfg Config) (*BuildResult, error) {
 	committed := lake.Committed(entries)
 
 	name := filePrefix + start.UTC().Format("20060102T150405.000000000Z") + fileSuffix
-	path := filepath.Join(dir, name)
+	path := layout.WarehouseFile(name)
 	res, err := build(ctx, cfg, path, committed)
 	if err != nil {
 		removeDB(path)
@@ -117,12 +117,12 @@ func Build(ctx context.Context, cfg Config) (*BuildResult, error) {
 			return nil, fmt.Errorf("warehouse: %w", err)
 		}
 	}
-	previous, _ := current(dir)
-	if err := lake.WriteFileAtomic(filepath.Join(dir, currentFile), []byte(name+"\n"), 0o600); err != nil {
+	previous, _ := current(layout)
+	if err := lake.WriteFileAtomic(layout.Current(), []byte(name+"\n"), 0o600); err != nil {
 		removeDB(path)
 		return nil, fmt.Errorf("warehouse: swap: %w", err)
 	}
-	prune(dir, name, previous)
+	prune(layout, name, previous)
 	res.Path = path
 	res.Duration = time.Since(start)
 	return res, nil
@@ -302,8 +302,8 @@ func friendlyOpenError(err error) error {
 }
 
 // current reads the name CURRENT points to ("" when there is none).
-func current(dir string) (string, error) {
-	b, err := os.ReadFile(filepath.Join(dir, currentFile))
+func current(l lake.Layout) (string, error) {
+	b, err := os.ReadFile(l.Current())
 	if err != nil {
 		return "", err
 	}
@@ -323,8 +323,8 @@ func removeDB(path string) {
 
 // prune removes warehouse files other than the current and the previous one. Files are named by
 // build time, so a build running in another process cannot lose its file: builds hold the lock.
-func prune(dir, keep, previous string) {
-	entries, err := os.ReadDir(dir)
+func prune(l lake.Layout, keep, previous string) {
+	entries, err := os.ReadDir(l.Warehouse())
 	if err != nil {
 		return
 	}
@@ -338,7 +338,7 @@ func prune(dir, keep, previous string) {
 	}
 	sort.Strings(old)
 	for _, n := range old {
-		removeDB(filepath.Join(dir, n))
+		removeDB(l.WarehouseFile(n))
 	}
 }
 

@@ -14,6 +14,7 @@ import (
 	"github.com/minsheng/minsheng"
 	"github.com/minsheng/minsheng/account"
 	"github.com/minsheng/minsheng/audit"
+	"github.com/minsheng/minsheng/lake"
 )
 
 // runStdin runs a subcommand in-process with stdin and returns its output and exit status.
@@ -146,7 +147,7 @@ func TestUserCommands(t *testing.T) {
 	if e := entries[1]; e.Detail != "role=unit unit=县残联" {
 		t.Errorf("user_add detail %q", e.Detail)
 	}
-	b, _ := os.ReadFile(audit.Path(dir))
+	b, _ := os.ReadFile(lake.Layout{Dir: dir}.AuditLog())
 	if bytes.Contains(b, []byte("password 1")) || bytes.Contains(b, []byte("张科长")) {
 		t.Error("the audit log holds a password or a display name")
 	}
@@ -271,7 +272,7 @@ func TestTokenCommands(t *testing.T) {
 		entries[0].Outcome != audit.OutcomeOK || entries[1].Outcome != audit.OutcomeFailed {
 		t.Errorf("token_revoke audit: %+v", entries)
 	}
-	for _, name := range []string{audit.Path(dir), account.Path(dir)} {
+	for _, name := range []string{lake.Layout{Dir: dir}.AuditLog(), lake.Layout{Dir: dir}.Accounts()} {
 		if b, _ := os.ReadFile(name); bytes.Contains(b, []byte(text)) || bytes.Contains(b, []byte(owned)) {
 			t.Errorf("%s holds a token", name)
 		}

@@ -8,12 +8,12 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/minsheng/minsheng"
 	"github.com/minsheng/minsheng/account"
 	"github.com/minsheng/minsheng/audit"
+	"github.com/minsheng/minsheng/lake"
 )
 
 // demoAccounts are the accounts `make run` makes on the demo data: one per role, the unit one
@@ -25,9 +25,6 @@ var demoAccounts = []account.NewUser{
 	{Name: "admin", Role: account.RoleAdmin, Display: "系统管理员(演示)"},
 }
 
-// demoAccountsFile is where the demo passwords are written, readable by the owner only.
-const demoAccountsFile = "demo-accounts.txt"
-
 // runDemoAccounts makes the demo accounts once, prints them and writes them to
 // DIR/demo-accounts.txt (0600). Run again, it makes nothing and says where the file is; an
 // account of the same name made by hand is left alone.
@@ -37,7 +34,7 @@ func runDemoAccounts(ctx context.Context, args []string, stdout io.Writer) error
 	if err != nil {
 		return err
 	}
-	path := filepath.Join(*data, demoAccountsFile)
+	path := lake.Layout{Dir: *data}.DemoAccounts() // readable by the owner only
 	if _, err := os.Stat(path); err == nil {
 		fmt.Fprintf(stdout, "演示账户已创建,密码见 / demo accounts exist; their passwords are in: %s\n", path)
 		return nil

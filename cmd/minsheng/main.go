@@ -18,7 +18,6 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"syscall"
 	"time"
 	_ "time/tzdata" // the county's time zone on a machine without tzdata
@@ -133,7 +132,7 @@ func loadMain(data, registry, county string, stdout io.Writer) (*Main, error) {
 		return nil, err
 	}
 	if county == "" {
-		if p := filepath.Join(data, "county.csv"); fileExists(p) {
+		if p := (lake.Layout{Dir: data}).County(); fileExists(p) {
 			county = p
 		}
 	}
@@ -178,7 +177,7 @@ func runFixtures(ctx context.Context, args []string, stdout io.Writer) error {
 		rows += f.Rows
 	}
 	fmt.Fprintf(stdout, "已生成 %d 个文件、%d 行演示数据于 %s / wrote %d demo files, %d rows, to %s (as of %s)\n",
-		len(exp.Files), rows, filepath.Join(*out, "inbox"), len(exp.Files), rows, filepath.Join(*out, "inbox"), exp.AsOf)
+		len(exp.Files), rows, lake.Layout{Dir: *out}.Inbox(), len(exp.Files), rows, lake.Layout{Dir: *out}.Inbox(), exp.AsOf)
 	return nil
 }
 

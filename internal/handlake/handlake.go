@@ -236,7 +236,7 @@ func WriteIn(t testing.TB, dir string, reg *minsheng.Registry, year int) {
 			t.Fatalf("handlake: no source %s in the registry", source)
 		}
 		for name, rows := range files {
-			WriteCSV(t, filepath.Join(dir, "inbox", source, name), src, rows)
+			WriteCSV(t, filepath.Join(lake.Layout{Dir: dir}.Inbox(), source, name), src, rows)
 		}
 	}
 }
