@@ -229,7 +229,7 @@ func (s *Snapshot) year(yr int) (*year, error) {
 }
 
 // asked resolves an as-of date: the zero time means the newest record date; any other date must
-// fall in the plan year.
+// fall in the plan year (minsheng.CheckAsOf).
 func (s *Snapshot) asked(yr int, asOf time.Time) (*year, int, error) {
 	y, err := s.year(yr)
 	if err != nil {
@@ -238,21 +238,10 @@ func (s *Snapshot) asked(yr int, asOf time.Time) (*year, int, error) {
 	if asOf.IsZero() {
 		asOf = y.dataEnd
 	}
-	if asOf.Year() != yr {
-		return nil, 0, minsheng.Errorf(minsheng.EINVALID,
-			"统计日期 as_of=%s 不在 %d 年内:请选 %d-01-01 至 %d-12-31 之间的日期",
-			"as_of=%s is not in %d: choose a date from %d-01-01 to %d-12-31",
-			dateString(asOf), yr, yr, yr)
+	if err := minsheng.CheckAsOf(yr, asOf); err != nil {
+		return nil, 0, err
 	}
 	return y, y.dayIndex(asOf), nil
-}
-
-// dataDay is the day whose record values answer for day d: d, or the newest record date.
-func (y *year) dataDay(d int) int {
-	if end := y.dayIndex(y.dataEnd); d > end {
-		return end
-	}
-	return d
 }
 
 func (y *year) date(d int) string { return dateString(y.start.AddDate(0, 0, d)) }
@@ -278,19 +267,12 @@ func (s *Snapshot) Targets(yr int, asOf time.Time) (*Targets, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := &Targets{Year: yr, AsOf: y.date(d), DataAsOf: y.date(y.dataDay(d)),
-		TimeProgress: y.timeProgress(d), LagBandPoints: y.lagBandPoints, Targets: make([]Target, len(y.targets))}
+	out := &Targets{Year: yr, AsOf: y.date(d), DataAsOf: y.date(y.days[d].dataDay),
+		TimeProgress: y.days[d].timeProgress, LagBandPoints: y.lagBandPoints, Targets: make([]Target, len(y.targets))}
 	for i := range y.targets {
 		out.Targets[i] = y.target(i, d)
 	}
 	return out, nil
-}
-
-func (y *year) timeProgress(d int) float64 {
-	if len(y.values[d]) > 0 {
-		return y.values[d][0].TimeProgress
-	}
-	return float64(d+1) / float64(len(y.values))
 }
 
 // Target answers one indicator at asOf with its monthly series, townships, categories, checks
@@ -304,15 +286,15 @@ func (s *Snapshot) Target(yr int, code string, asOf time.Time) (*TargetDetail, e
 	if !ok {
 		return nil, minsheng.Errorf(minsheng.ENOTFOUND, "%d 年清单中没有编号为 %q 的目标", "the %d plan has no target %q", yr, code)
 	}
-	dd := y.dataDay(d)
-	out := &TargetDetail{Year: yr, AsOf: y.date(d), DataAsOf: y.date(dd), TimeProgress: y.timeProgress(d),
+	dd := y.days[d].dataDay
+	out := &TargetDetail{Year: yr, AsOf: y.date(d), DataAsOf: y.date(dd), TimeProgress: y.days[d].timeProgress,
 		LagBandPoints: y.lagBandPoints, Target: y.target(i, d), ChecksAsOf: dateString(y.checksAsOf),
 		Monthly: y.monthly(i, dd), Checks: []Check{}, ByTownship: []TownshipValue{}}
-	if days := y.byTownship[code]; dd < len(days) && days[dd] != nil {
-		out.ByTownship = days[dd]
+	if days := y.byTownship[code]; d < len(days) && days[d] != nil {
+		out.ByTownship = days[d]
 	}
-	if days := y.categories[code]; dd < len(days) {
-		out.ByCategory = days[dd]
+	if days := y.categories[code]; d < len(days) {
+		out.ByCategory = days[d]
 	}
 	for _, c := range y.checks {
 		if c.TargetCode == code {
@@ -369,16 +351,15 @@ func (s *Snapshot) Enrollment(yr int, asOf time.Time) (*Enrollment, error) {
 	if err != nil {
 		return nil, err
 	}
-	dd := y.dataDay(d)
-	e := y.enrollment[dd]
-	out := &Enrollment{Year: yr, AsOf: y.date(d), DataAsOf: y.date(dd), SnapshotOn: e.SnapshotOn,
+	e := y.enrollment[d]
+	out := &Enrollment{Year: yr, AsOf: y.date(d), DataAsOf: y.date(y.days[d].dataDay), SnapshotOn: e.SnapshotOn,
 		County: e.County, Townships: e.Townships}
 	if out.Townships == nil {
 		out.Townships = []EnrollmentTownship{}
 	}
 	// the assessed rate is the year's rate target over the enrollment extract (19a in 2024), the
 	// claims' the standard target over the medical assistance extract (19b); of two, the first in
-	// plan order, whose rows the assessment shows (firstTargetOf)
+	// plan order, whose rows the assessment shows (firstTargetIn)
 	var haveRate, haveClaims bool
 	for _, t := range y.targets {
 		if !haveRate && t.Kind == minsheng.KindRate && t.Target != nil && slices.Contains(t.Sources, EnrollmentSource) {
@@ -394,8 +375,8 @@ func (s *Snapshot) Enrollment(yr int, asOf time.Time) (*Enrollment, error) {
 		out.Meets = r >= out.Target
 	}
 	out.ClaimsByGroup = []ClaimsGroup{}
-	if dd < len(y.claimsByGroup) {
-		out.ClaimsByGroup = slices.Clone(y.claimsByGroup[dd])
+	if d < len(y.claimsByGroup) {
+		out.ClaimsByGroup = slices.Clone(y.claimsByGroup[d])
 	}
 	for i := range out.ClaimsByGroup {
 		g := &out.ClaimsByGroup[i]

@@ -4,9 +4,10 @@
 // and the dashboards serve precomputed numbers and a new build never fails a request: the server
 // loads the new file beside the old snapshot and swaps the pointer.
 //
-// Every number is the warehouse's (sql/). Go only picks the row of the as-of date: values of the
-// newest record date when as_of is later, with the time progress and status of as_of itself,
-// computed by the warehouse's own indicator_status macro at load.
+// Every number is the warehouse's (sql/), and so is the as-of rule: the daily marts hold every
+// day of the plan year, a day after the newest record date with that date's values
+// (data_as_of_on) and its own time progress and status (sql/marts/int_calendar.sql). Loading is a
+// plain select of the marts; a request picks the row of its day.
 package indicators
 
 import (
@@ -30,23 +31,32 @@ type Snapshot struct {
 	names    map[nameKey]string // the ledgers' people's masked names (names.go)
 }
 
-// year is one plan year: days are indexed from Jan 1 (0) to Dec 31.
+// year is one plan year: days are indexed from Jan 1 (0) to Dec 31, and every daily answer is
+// held for every day of the year, as the marts hold it.
 type year struct {
 	year          int
 	start         time.Time
-	dataEnd       time.Time // the newest record date: the last day of the daily marts
+	dataEnd       time.Time // the newest record date: the default as-of date
 	lagBandPoints float64
 	targets       []targetInfo
 	byCode        map[string]int
-	values        [][]Value // [day of year][target], for every day of the year
-	townships     []string  // the profile's townships, in profile order
-	byTownship    map[string][][]TownshipValue
-	categories    map[string][][]CategoryValue // [day up to dataEnd][category]
-	enrollment    []Enrollment                 // [day up to dataEnd]
-	claimsByGroup [][]ClaimsGroup              // [day up to dataEnd][group of the year], 19b by 人员类别
+	days          []dayOf                      // [day of year]
+	values        [][]Value                    // [day of year][target]
+	townships     []string                     // the profile's townships, in profile order
+	byTownship    map[string][][]TownshipValue // [code][day of year][township]
+	categories    map[string][][]CategoryValue // [code][day of year][category]
+	enrollment    []Enrollment                 // [day of year]
+	claimsByGroup [][]ClaimsGroup              // [day of year][group of the year], 19b by 人员类别
 	checks        []Check
 	checksAsOf    time.Time
 	overlaps      []Overlap
+}
+
+// dayOf is what the daily mart says of a day of the year: the day its values are of (itself, or
+// the newest record date after it) and its time progress.
+type dayOf struct {
+	dataDay      int // index of data_as_of_on
+	timeProgress float64
 }
 
 // targetInfo is a target of the year's plan; Measure is the value form of its measure (count,
@@ -76,7 +86,7 @@ func Load(ctx context.Context, db *warehouse.DB) (*Snapshot, error) {
 
 func (s *Snapshot) loadYears(ctx context.Context, q *sql.DB) error {
 	rs, err := q.QueryContext(ctx, `
-		select d.year, max(d.as_of_on), any_value(s.value)
+		select d.year, max(d.data_as_of_on), any_value(s.value)
 		from mart_indicator_daily as d
 		left join plan_settings as s
 			on s.year = d.year and s.target_code = '' and s.name = 'lag_band_points'
@@ -142,54 +152,21 @@ func (s *Snapshot) loadTargets(ctx context.Context, q *sql.DB) error {
 	return rs.Err()
 }
 
-// loadValues reads every target at every day of the year: the daily mart's row of the day, or
-// of the newest record date for a later day, judged at the day's own time progress.
+// loadValues reads every target at every day of the year (mart_indicator_daily), and each day's
+// data day and time progress.
 func (s *Snapshot) loadValues(ctx context.Context, q *sql.DB) error {
 	for _, y := range s.years {
 		days := daysIn(y.year)
+		y.days = make([]dayOf, days)
 		y.values = make([][]Value, days)
 		for i := range y.values {
 			y.values[i] = make([]Value, len(y.targets))
 		}
 	}
 	rs, err := q.QueryContext(ctx, `
-		with spans as (
-
-			select year, max(as_of_on) as data_end,
-				make_date(year, 12, 31) - make_date(year, 1, 1) + 1 as days_in_year
-			from mart_indicator_daily
-			group by year
-
-		),
-
-		asked as (
-
-			select year, data_end, days_in_year,
-				cast(unnest(generate_series(make_date(year, 1, 1), make_date(year, 12, 31), interval 1 day)) as date) as as_of_on
-			from spans
-
-		),
-
-		lag_bands as (
-
-			select year, value as lag_band_points
-			from plan_settings
-			where target_code = '' and name = 'lag_band_points'
-
-		)
-
-		select
-			asked.year, asked.as_of_on, d.code, d.as_of_on,
-			(asked.as_of_on - make_date(asked.year, 1, 1) + 1) / asked.days_in_year as time_progress,
-			d.actual, cast(d.numerator as double), d.denominator, cast(d.amount_yuan as double),
-			d.completion,
-			indicator_status(d.kind, d.target, d.actual,
-				(asked.as_of_on - make_date(asked.year, 1, 1) + 1) / asked.days_in_year,
-				lag_bands.lag_band_points)
-		from asked
-		join lag_bands using (year)
-		join mart_indicator_daily as d
-			on d.year = asked.year and d.as_of_on = least(asked.as_of_on, asked.data_end)`)
+		select year, as_of_on, code, data_as_of_on, time_progress, actual, cast(numerator as double),
+			denominator, cast(amount_yuan as double), completion, status
+		from mart_indicator_daily`)
 	if err != nil {
 		return err
 	}
@@ -203,7 +180,10 @@ func (s *Snapshot) loadValues(ctx context.Context, q *sql.DB) error {
 			&v.Denominator, &v.AmountYuan, &v.Completion, &v.Status); err != nil {
 			return err
 		}
-		y := s.years[yr]
+		y, ok := s.years[yr]
+		if !ok {
+			continue
+		}
 		i, ok := y.byCode[code]
 		if !ok {
 			continue
@@ -213,6 +193,7 @@ func (s *Snapshot) loadValues(ctx context.Context, q *sql.DB) error {
 			continue
 		}
 		y.values[d][i] = v
+		y.days[d] = dayOf{dataDay: y.dayIndex(dataAsOf), timeProgress: v.TimeProgress}
 	}
 	return rs.Err()
 }
@@ -244,7 +225,7 @@ func (s *Snapshot) loadTownships(ctx context.Context, q *sql.DB) error {
 	for _, y := range s.years {
 		y.townships = names
 		for _, t := range y.targets {
-			y.byTownship[t.Code] = make([][]TownshipValue, y.dayIndex(y.dataEnd)+1)
+			y.byTownship[t.Code] = make([][]TownshipValue, len(y.days))
 		}
 	}
 	rs, err = q.QueryContext(ctx, `
@@ -309,7 +290,7 @@ func (s *Snapshot) loadCategories(ctx context.Context, q *sql.DB) error {
 		}
 		days := y.categories[code]
 		if days == nil {
-			days = make([][]CategoryValue, y.dayIndex(y.dataEnd)+1)
+			days = make([][]CategoryValue, len(y.days))
 			y.categories[code] = days
 		}
 		if d := y.dayIndex(on); d >= 0 && d < len(days) {
@@ -321,14 +302,16 @@ func (s *Snapshot) loadCategories(ctx context.Context, q *sql.DB) error {
 
 func (s *Snapshot) loadEnrollment(ctx context.Context, q *sql.DB) error {
 	for _, y := range s.years {
-		y.enrollment = make([]Enrollment, y.dayIndex(y.dataEnd)+1)
+		y.enrollment = make([]Enrollment, len(y.days))
+	}
+	first, err := s.firstTargetIn(ctx, q, `select distinct year, code from mart_enrollment_by_township`)
+	if err != nil {
+		return err
 	}
 	rs, err := q.QueryContext(ctx, `
-		select e.year, e.as_of_on, e.township, e.snapshot_on, e.roster_persons, e.exempt_persons,
+		select e.year, e.code, e.as_of_on, e.township, e.snapshot_on, e.roster_persons, e.exempt_persons,
 			e.enrolled_persons, e.eligible_persons, e.rate, e.meets, e.is_flagged
 		from mart_enrollment_by_township as e
-		semi join `+firstTargetOf("mart_enrollment_by_township")+` as first
-			on first.year = e.year and first.code = e.code
 		left join (select distinct township, township_order from county_villages) as c using (township)
 		order by e.year, e.as_of_on, c.township_order, e.township`)
 	if err != nil {
@@ -337,17 +320,18 @@ func (s *Snapshot) loadEnrollment(ctx context.Context, q *sql.DB) error {
 	defer rs.Close()
 	for rs.Next() {
 		var yr int
+		var code string
 		var on time.Time
 		var snap sql.NullTime
 		var t EnrollmentTownship
 		var meets, flagged sql.NullBool
-		if err := rs.Scan(&yr, &on, &t.Township, &snap, &t.Roster, &t.Exempt, &t.Enrolled, &t.Eligible,
+		if err := rs.Scan(&yr, &code, &on, &t.Township, &snap, &t.Roster, &t.Exempt, &t.Enrolled, &t.Eligible,
 			&t.Rate, &meets, &flagged); err != nil {
 			return err
 		}
 		t.Meets, t.Supervise = meets.Bool, flagged.Bool
 		y, ok := s.years[yr]
-		if !ok {
+		if !ok || code != first[yr] {
 			continue
 		}
 		d := y.dayIndex(on)
@@ -367,32 +351,54 @@ func (s *Snapshot) loadEnrollment(ctx context.Context, q *sql.DB) error {
 	return rs.Err()
 }
 
-// firstTargetOf is a query of (year, code): in each year, the first target of the plan (in plan
-// order) that has rows in a mart kept per target of one measure (mart_enrollment_by_township,
-// mart_claims_by_group). The enrollment assessment shows one enrollment rate and one breakdown of
-// medical assistance claims a year; should a plan give two targets that measure, it shows the
-// first (each still has its own values on its target's page).
-func firstTargetOf(mart string) string {
-	return `(select m.year, arg_min(m.code, t.sort_order) as code
-		from (select distinct year, code from ` + mart + `) as m
-		join plan_targets as t on t.year = m.year and t.code = m.code
-		group by m.year)`
+// firstTargetIn reads the (year, code) pairs a query lists, those of a mart kept per target of
+// one measure (mart_enrollment_by_township, mart_claims_by_group), and keeps, in each year, the
+// first target of the plan (in plan order) among them. The enrollment assessment shows one
+// enrollment rate and one breakdown of medical assistance claims a year; should a plan give two
+// targets that measure, it shows the first (each still has its own values on its target's page).
+func (s *Snapshot) firstTargetIn(ctx context.Context, q *sql.DB, query string) (map[int]string, error) {
+	rs, err := q.QueryContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	defer rs.Close()
+	first := map[int]string{}
+	for rs.Next() {
+		var yr int
+		var code string
+		if err := rs.Scan(&yr, &code); err != nil {
+			return nil, err
+		}
+		y, ok := s.years[yr]
+		if !ok {
+			continue
+		}
+		i, ok := y.byCode[code]
+		if !ok {
+			continue
+		}
+		if f, ok := first[yr]; !ok || i < y.byCode[f] {
+			first[yr] = code
+		}
+	}
+	return first, rs.Err()
 }
 
 // loadClaimsByGroup reads mart_claims_by_group (medical assistance claims by effective 人员类别,
-// 19b in 2024) at every day up to the newest record date. The mart has a row only on days a group
-// has claims; here every group the year has claims in on any day is listed on every day, with no
-// claim (rate null) on days it has none, so the table keeps its rows whatever the as-of date. The
-// groups are in the order of their ratio, highest first (特困人员 90%, 低保对象 75%, the 60%
-// ones), a group without one last.
+// 19b in 2024) at every day of the year, for the first target of the measure (firstTargetIn). The
+// mart has a row only on days a group has claims; here every group the year has claims in on any
+// day is listed on every day, with no claim (rate null) on days it has none, so the table keeps
+// its rows whatever the as-of date. The groups are in the order of their ratio, highest first
+// (特困人员 90%, 低保对象 75%, the 60% ones), a group without one last.
 func (s *Snapshot) loadClaimsByGroup(ctx context.Context, q *sql.DB) error {
-	claims := `(select c.* from mart_claims_by_group as c
-		semi join ` + firstTargetOf("mart_claims_by_group") + ` as first
-			on first.year = c.year and first.code = c.code)`
+	first, err := s.firstTargetIn(ctx, q, `select distinct year, code from mart_claims_by_group`)
+	if err != nil {
+		return err
+	}
 	rs, err := q.QueryContext(ctx, `
-		select year, person_group, max(ratio)
-		from `+claims+` as c
-		group by year, person_group
+		select year, code, person_group, max(ratio)
+		from mart_claims_by_group
+		group by year, code, person_group
 		order by year, max(ratio) desc nulls last, person_group`)
 	if err != nil {
 		return err
@@ -400,12 +406,15 @@ func (s *Snapshot) loadClaimsByGroup(ctx context.Context, q *sql.DB) error {
 	groups := map[int][]ClaimsGroup{}
 	for rs.Next() {
 		var yr int
+		var code string
 		var g ClaimsGroup
-		if err := rs.Scan(&yr, &g.PersonGroup, &g.Ratio); err != nil {
+		if err := rs.Scan(&yr, &code, &g.PersonGroup, &g.Ratio); err != nil {
 			rs.Close()
 			return err
 		}
-		groups[yr] = append(groups[yr], g)
+		if code == first[yr] {
+			groups[yr] = append(groups[yr], g)
+		}
 	}
 	rs.Close()
 	if err := rs.Err(); err != nil {
@@ -421,29 +430,30 @@ func (s *Snapshot) loadClaimsByGroup(ctx context.Context, q *sql.DB) error {
 		for i, g := range gs {
 			index[yr][g.PersonGroup] = i
 		}
-		y.claimsByGroup = make([][]ClaimsGroup, y.dayIndex(y.dataEnd)+1)
+		y.claimsByGroup = make([][]ClaimsGroup, len(y.days))
 		for d := range y.claimsByGroup {
 			y.claimsByGroup[d] = slices.Clone(gs)
 		}
 	}
 	rs, err = q.QueryContext(ctx, `
-		select year, as_of_on, person_group, claims, compliant, rate
-		from `+claims+` as c`)
+		select year, code, as_of_on, person_group, claims, compliant, rate
+		from mart_claims_by_group`)
 	if err != nil {
 		return err
 	}
 	defer rs.Close()
 	for rs.Next() {
 		var yr int
+		var code string
 		var on time.Time
 		var group string
 		var claims, compliant int64
 		var rate *float64
-		if err := rs.Scan(&yr, &on, &group, &claims, &compliant, &rate); err != nil {
+		if err := rs.Scan(&yr, &code, &on, &group, &claims, &compliant, &rate); err != nil {
 			return err
 		}
 		y, ok := s.years[yr]
-		if !ok {
+		if !ok || code != first[yr] {
 			continue
 		}
 		i, ok := index[yr][group]

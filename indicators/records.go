@@ -136,13 +136,16 @@ func (s *Snapshot) loadViolations(ctx context.Context, q *sql.DB) error {
 }
 
 func (s *Snapshot) loadUnenrolled(ctx context.Context, q *sql.DB) error {
+	// the target the assessment shows (firstTargetIn), as loadEnrollment
+	first, err := s.firstTargetIn(ctx, q, `select distinct year, code from mart_enrollment_by_township`)
+	if err != nil {
+		return err
+	}
 	// only the townships under the target: the others' persons are no one's to follow up
 	rs, err := q.QueryContext(ctx, `
-		select year, person_id_masked, name_masked, township, coalesce(village, ''),
+		select year, code, person_id_masked, name_masked, township, coalesce(village, ''),
 			coalesce(person_group, ''), has_no_enrollment_row, snapshot_on, _file_sha256, _row
-		from mart_enrollment_unenrolled as u
-		semi join `+firstTargetOf("mart_enrollment_by_township")+` as first
-			on first.year = u.year and first.code = u.code
+		from mart_enrollment_unenrolled
 		where is_township_flagged
 		order by year, township, village, _file_sha256, _row`)
 	if err != nil {
@@ -151,13 +154,14 @@ func (s *Snapshot) loadUnenrolled(ctx context.Context, q *sql.DB) error {
 	defer rs.Close()
 	for rs.Next() {
 		var yr int
+		var code string
 		var p UnenrolledPerson
 		var snap time.Time
-		if err := rs.Scan(&yr, &p.PersonIDMasked, &p.NameMasked, &p.Township, &p.Village, &p.PersonGroup,
+		if err := rs.Scan(&yr, &code, &p.PersonIDMasked, &p.NameMasked, &p.Township, &p.Village, &p.PersonGroup,
 			&p.NoEnrollmentRow, &snap, &p.FileSHA256, &p.Row); err != nil {
 			return err
 		}
-		if _, ok := s.years[yr]; !ok {
+		if _, ok := s.years[yr]; !ok || code != first[yr] {
 			continue
 		}
 		p.SnapshotOn = dateString(snap)

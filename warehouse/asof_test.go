@@ -107,10 +107,7 @@ func TestDemoAsOf(t *testing.T) {
 	ctx := context.Background()
 	for _, day := range []string{"2024-01-31", "2024-03-15", "2024-06-30", "2024-07-01", "2024-09-30", "2024-10-31"} {
 		asOf, _ := time.Parse("2006-01-02", day)
-		got, err := db.Indicators(ctx, 2024, asOf)
-		if err != nil {
-			t.Fatal(err)
-		}
+		got := dailyAt(t, db, 2024, asOf)
 		byCode := map[string]float64{}
 		for _, in := range got {
 			if !in.DataAsOf.Equal(asOf) {

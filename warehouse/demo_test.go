@@ -103,10 +103,7 @@ func TestDemoIndicators(t *testing.T) {
 	for _, k := range sortedByTime(d.build.Timings)[:10] {
 		t.Logf("  %-40s %s", k, d.build.Timings[k])
 	}
-	got, err := db.Indicators(context.Background(), 2024, demoAsOf)
-	if err != nil {
-		t.Fatal(err)
-	}
+	got := dailyAt(t, db, 2024, demoAsOf)
 	if len(got) == 0 {
 		t.Fatal("no indicators")
 	}

@@ -91,16 +91,18 @@ func day(s string) time.Time {
 func TestHandIndicators(t *testing.T) {
 	dir, _ := readHand(t)
 	db := openDir(t, dir)
-	ctx := context.Background()
-	end, err := db.DataEnd(ctx, 2024)
+	var end time.Time
+	var days int
+	err := db.SQL().QueryRow(`select max(data_as_of_on), count(distinct as_of_on) from mart_indicator_daily
+		where year = 2024`).Scan(&end, &days)
 	if err != nil || !end.Equal(day("2024-10-31")) {
 		t.Fatalf("data end %v (%v), want 2024-10-31", end, err)
 	}
+	if days != 366 {
+		t.Errorf("the daily mart holds %d days of 2024, want every day (366)", days)
+	}
 	for _, c := range handlake.IndicatorCases {
-		got, err := db.Indicators(ctx, 2024, day(c.AsOf))
-		if err != nil {
-			t.Fatal(err)
-		}
+		got := dailyAt(t, db, 2024, day(c.AsOf))
 		found := false
 		for _, in := range got {
 			if in.Code != c.Code {
@@ -252,8 +254,8 @@ func TestFailedBuildKeepsServing(t *testing.T) {
 	if db.Path() != first.Path {
 		t.Errorf("serving %s, want %s", db.Path(), first.Path)
 	}
-	if got, err := db.Indicators(context.Background(), 2024, day("2024-10-31")); err != nil || len(got) != 19 {
-		t.Errorf("old warehouse: %d indicators (%v)", len(got), err)
+	if got := dailyAt(t, db, 2024, day("2024-10-31")); len(got) != 19 {
+		t.Errorf("old warehouse: %d indicators", len(got))
 	}
 }
 

@@ -264,10 +264,15 @@ func answers(t *testing.T, dir string) []string {
 		t.Fatalf("the warehouse does not open: %v", err)
 	}
 	defer db.Close()
-	ind, err := db.Indicators(context.Background(), 2024, time.Date(2024, 10, 31, 0, 0, 0, 0, time.UTC))
+	rs, err := db.SQL().QueryContext(context.Background(), `
+		select code, actual, cast(numerator as double), denominator, cast(amount_yuan as double), status
+		from mart_indicator_daily
+		where year = 2024 and as_of_on = date '2024-10-31'
+		order by sort_order`)
 	if err != nil {
 		t.Fatalf("the warehouse does not answer: %v", err)
 	}
+	defer rs.Close()
 	var out []string
 	f := func(p *float64) string {
 		if p == nil {
@@ -275,13 +280,22 @@ func answers(t *testing.T, dir string) []string {
 		}
 		return fmt.Sprintf("%.6f", *p)
 	}
-	for _, in := range ind {
+	for rs.Next() {
+		var code, status string
+		var actual, numerator, amount *float64
+		var denominator *int64
+		if err := rs.Scan(&code, &actual, &numerator, &denominator, &amount, &status); err != nil {
+			t.Fatalf("the warehouse does not answer: %v", err)
+		}
 		den := "-"
-		if in.Denominator != nil {
-			den = fmt.Sprint(*in.Denominator)
+		if denominator != nil {
+			den = fmt.Sprint(*denominator)
 		}
 		out = append(out, fmt.Sprintf("%s actual %s numerator %s denominator %s amount %s %s",
-			in.Code, f(in.Actual), f(in.Numerator), den, f(in.AmountYuan), in.Status))
+			code, f(actual), f(numerator), den, f(amount), status))
+	}
+	if err := rs.Err(); err != nil {
+		t.Fatalf("the warehouse does not answer: %v", err)
 	}
 	if len(out) == 0 {
 		t.Fatal("the warehouse answers no target")

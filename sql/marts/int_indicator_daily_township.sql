@@ -1,6 +1,8 @@
 -- int_indicator_daily_township: running sums of int_indicator_events over the date spine: the
--- state of every indicator in every township at the end of every day.
--- grain: one row per plan year per target code per profile township per day of the spine.
+-- state of every indicator in every township at the end of every data day (the later days take
+-- the newest record date's state in the marts, by int_calendar.data_as_of_on).
+-- grain: one row per plan year per target code per profile township per day from Jan 1 to the
+-- newest record date.
 with
 
 townships as (
@@ -19,6 +21,7 @@ grid as (
     from int_calendar
     join plan_targets on plan_targets.year = int_calendar.year
     cross join townships
+    where int_calendar.is_data_day
 
 ),
 

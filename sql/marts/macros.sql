@@ -1,6 +1,7 @@
--- macros: the two rules every indicator shares (targets.md, "Kinds of indicator"), kept once and
--- persisted in the warehouse so the marts and the API, which calls them for an as-of date after
--- the newest record, cannot disagree.
+-- macros: the two rules every indicator shares (targets.md, "Kinds of indicator"), kept once so
+-- that the marts cannot disagree (mart_indicator_daily and mart_indicator_by_township judge every
+-- day of the year with indicator_status, a day after the newest record included; the API only
+-- selects their rows).
 -- grain: not a model; a file that starts with `create` is run as written.
 
 -- indicator_actual: the indicator's number from its cumulative sums, by the value form of its

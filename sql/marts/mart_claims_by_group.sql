@@ -14,9 +14,10 @@
 --   rate          compliant / claims
 -- No claim is joined to days: each state of a claim adds itself to its group on the day it comes
 -- into force and takes itself out of the group of the state it replaces; a running sum over the
--- date spine gives every day at once.
--- grain: one row per plan year per target code (of the measure) per day of the spine (Jan 1 to
--- the newest record date) per person group with claims that day.
+-- date spine gives every day at once. A day after the newest record date keeps that date's rows
+-- (data_as_of_on), as in mart_indicator_daily.
+-- grain: one row per plan year per target code (of the measure) per day from Jan 1 to Dec 31 per
+-- person group with claims that day (on its data_as_of_on).
 with
 
 -- the target's value is summed over the profile's townships (int_indicator_daily_township): a
@@ -62,6 +63,7 @@ groups as (
 
 ),
 
+-- the running sums on the data days (up to the newest record date)
 running as (
 
     select
@@ -74,7 +76,7 @@ running as (
         cast(sum(coalesce(daily_changes.compliant, 0)) over running as bigint) as compliant
 
     from groups
-    join int_calendar on int_calendar.year = groups.year
+    join int_calendar on int_calendar.year = groups.year and int_calendar.is_data_day
     left join daily_changes
         on daily_changes.year = groups.year
         and daily_changes.code = groups.code
@@ -91,17 +93,20 @@ running as (
 final as (
 
     select
-        year,
-        code,
-        as_of_on,
-        person_group,
-        ratio,
-        claims,
-        compliant,
-        compliant / claims as rate
+        running.year,
+        running.code,
+        int_calendar.as_of_on,
+        int_calendar.data_as_of_on,
+        running.person_group,
+        running.ratio,
+        running.claims,
+        running.compliant,
+        running.compliant / running.claims as rate
 
     from running
-    where claims > 0
+    join int_calendar
+        on int_calendar.year = running.year and int_calendar.data_as_of_on = running.as_of_on
+    where running.claims > 0
 
 )
 

@@ -3,9 +3,10 @@
 -- the end of each day (the newest snapshot on or before it), the exempt (死亡, 服刑, 参军: out of
 -- the denominator), the enrolled, the rate, and whether it meets the target; a township that
 -- does not is flagged for 点对点督导. Before the first snapshot there is no roster: zeros, no
--- rate. Each target of the measure has its own rows, judged against its own target.
--- grain: one row per plan year per target code (of the measure) per day of the spine per profile
--- township.
+-- rate. Each target of the measure has its own rows, judged against its own target. A day after
+-- the newest record date keeps that date's roster (data_as_of_on), as in mart_indicator_daily.
+-- grain: one row per plan year per target code (of the measure) per day from Jan 1 to Dec 31 per
+-- profile township.
 with
 
 townships as (
@@ -25,7 +26,7 @@ targets as (
 
 days as (
 
-    select int_calendar.year, int_calendar.as_of_on, townships.township
+    select int_calendar.year, int_calendar.as_of_on, int_calendar.data_as_of_on, townships.township
     from int_calendar
     cross join townships
 
@@ -36,6 +37,7 @@ states as (
     select
         days.year,
         days.as_of_on,
+        days.data_as_of_on,
         days.township,
         snapshot.snapshot_on,
         coalesce(snapshot.roster_persons, 0) as roster_persons,
@@ -46,7 +48,7 @@ states as (
     asof left join int_enrollment_snapshot as snapshot
         on snapshot.year = days.year
         and snapshot.township = days.township
-        and days.as_of_on >= snapshot.effective_on
+        and days.data_as_of_on >= snapshot.effective_on
 
 ),
 
@@ -56,6 +58,7 @@ final as (
         states.year,
         targets.code,
         states.as_of_on,
+        states.data_as_of_on,
         states.township,
         states.snapshot_on,
         states.roster_persons,

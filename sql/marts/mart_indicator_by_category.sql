@@ -2,9 +2,10 @@
 -- of every day: persons_serious_illness_aid by 病种 (14 in 2024), persons_veteran_aid by 对象类别
 -- (17 in 2024), from int_aid_deduped. persons are distinct within a category (a person aided
 -- under two categories counts in each, once in the total); amount_yuan counts exact duplicates
--- once.
+-- once. A day after the newest record date keeps that date's values (data_as_of_on), as in
+-- mart_indicator_daily.
 -- grain: one row per plan year per target code (of those measures) per category seen in the
--- year per day.
+-- year per day from Jan 1 to Dec 31.
 with
 
 first_days as (
@@ -47,7 +48,8 @@ categories as (
 
 ),
 
-final as (
+-- the running sums on the data days (up to the newest record date)
+data_days as (
 
     select
         categories.year,
@@ -58,7 +60,7 @@ final as (
         cast(sum(coalesce(daily_events.amount_yuan, 0)) over running as decimal(38, 2)) as amount_yuan
 
     from categories
-    join int_calendar on int_calendar.year = categories.year
+    join int_calendar on int_calendar.year = categories.year and int_calendar.is_data_day
     left join daily_events
         on daily_events.year = categories.year
         and daily_events.code = categories.code
@@ -69,6 +71,23 @@ final as (
         order by int_calendar.as_of_on
         rows between unbounded preceding and current row
     )
+
+),
+
+final as (
+
+    select
+        data_days.year,
+        data_days.code,
+        data_days.category,
+        int_calendar.as_of_on,
+        int_calendar.data_as_of_on,
+        data_days.persons,
+        data_days.amount_yuan
+
+    from data_days
+    join int_calendar
+        on int_calendar.year = data_days.year and int_calendar.data_as_of_on = data_days.as_of_on
 
 )
 

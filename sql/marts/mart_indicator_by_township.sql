@@ -3,8 +3,9 @@
 -- roster's township for enrollment_rate_low_income, the claim's for
 -- medical_assistance_ratio_compliance), so townships sum to the county. status is given for rate
 -- and standard kinds only: a count target is the county's, not a township's. For the enrollment
--- rate (19a in 2024), meets (rate >= target) flags a township for 点对点督导.
--- grain: one row per plan year per target code per profile township per day.
+-- rate (19a in 2024), meets (rate >= target) flags a township for 点对点督导. A day after the
+-- newest record date keeps that date's values (data_as_of_on), as in mart_indicator_daily.
+-- grain: one row per plan year per target code per profile township per day from Jan 1 to Dec 31.
 with
 
 valued as (
@@ -13,7 +14,8 @@ valued as (
         daily.year,
         daily.code,
         daily.township,
-        daily.as_of_on,
+        int_calendar.as_of_on,
+        int_calendar.data_as_of_on,
         measures.kind,
         measures.target,
         measures.value_form,
@@ -28,7 +30,7 @@ valued as (
     join int_indicator_measures as measures
         on measures.year = daily.year and measures.code = daily.code
     join int_calendar
-        on int_calendar.year = daily.year and int_calendar.as_of_on = daily.as_of_on
+        on int_calendar.year = daily.year and int_calendar.data_as_of_on = daily.as_of_on
 
 ),
 
@@ -39,6 +41,7 @@ final as (
         code,
         township,
         as_of_on,
+        data_as_of_on,
         kind,
         actual,
         numerator,

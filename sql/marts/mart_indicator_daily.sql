@@ -1,15 +1,19 @@
--- mart_indicator_daily: every target of the plan at the end of every day of the year up to the
--- newest record date: actual, its numerator and denominator, money, and the status against the
--- time progress of that day. The API answers any as-of date with one row of this table.
+-- mart_indicator_daily: every target of the plan at the end of every day of the year: actual, its
+-- numerator and denominator, money, and the status against the time progress of that day. A day
+-- after the newest record date keeps that date's values, completion included (data_as_of_on, from
+-- int_calendar), and takes its own time progress and the status judged at it. The API answers
+-- any as-of date with one row of this table.
 --   measure      the target's measure (config/measures.yaml), by which the SQL computes it
 --   value_form   how the measure makes actual from the sums (count, share or mean_yuan)
+--   data_as_of_on  the day the values are of: as_of_on, or the newest record date after it
 --   actual       count: the count; share: numerator / denominator (null while there is nothing
 --                to judge); mean_yuan (mean_subsidy_closed_cases, 16b in 2024): the mean
 --                办案补贴 in yuan, rounded to the fen
 --   numerator, denominator  share and mean_yuan only (the mean: yuan over cases)
 --   amount_yuan  monitor kinds: the sum aided, exact duplicate rows counted once
+--   time_progress  of as_of_on (int_calendar)
 --   completion   count kinds: actual / target
--- grain: one row per plan year per target code per day from Jan 1 to the newest record date.
+-- grain: one row per plan year per target code per day from Jan 1 to Dec 31.
 with
 
 county as (
@@ -43,7 +47,8 @@ valued as (
         measures.measure,
         measures.value_form,
         measures.lag_band_points,
-        county.as_of_on,
+        int_calendar.as_of_on,
+        int_calendar.data_as_of_on,
         int_calendar.time_progress,
         indicator_actual(measures.value_form, county.n, county.numerator, county.denominator) as actual,
         case when measures.value_form <> 'count' then county.numerator end as numerator,
@@ -54,7 +59,7 @@ valued as (
     join int_indicator_measures as measures
         on measures.year = county.year and measures.code = county.code
     join int_calendar
-        on int_calendar.year = county.year and int_calendar.as_of_on = county.as_of_on
+        on int_calendar.year = county.year and int_calendar.data_as_of_on = county.as_of_on
 
 ),
 
@@ -64,6 +69,7 @@ final as (
         year,
         code,
         as_of_on,
+        data_as_of_on,
         item,
         title,
         lead_unit,

@@ -1,4 +1,4 @@
--- every target code of every plan year is in the daily mart, on every day of the spine
+-- every target code of every plan year is in the daily mart, on every day of the year
 with
 
 expected as (
