@@ -12,6 +12,7 @@ import (
 
 	"github.com/minsheng/minsheng"
 	"github.com/minsheng/minsheng/indicators"
+	"github.com/minsheng/minsheng/web"
 )
 
 func (s *Server) healthz(c *gin.Context) {
@@ -42,32 +43,14 @@ type query struct {
 }
 
 // parseQuery reads ?year= (default: the year of today in the county, or the newest plan year
-// before it) and ?as_of=YYYY-MM-DD (default: the year's newest record date).
+// before it) and ?as_of=YYYY-MM-DD (default: the year's newest record date) as the pages do
+// (web.ParseQuery): a year with a plan, a date in it.
 func (s *Server) parseQuery(c *gin.Context, snap *indicators.Snapshot, withAsOf bool) (query, error) {
-	var q query
-	if y := c.Query("year"); y != "" {
-		n, err := strconv.Atoi(y)
-		if err != nil || n < 1900 || n > 2200 {
-			return q, minsheng.Errorf(minsheng.EINVALID, "year 应为四位年份(如 2024),而不是 %q",
-				"year must be a four-digit year such as 2024, not %q", y)
-		}
-		q.year = n
-	} else {
-		q.year = snap.DefaultYear(s.cfg.Now().In(s.cfg.Location))
+	q, err := web.ParseQuery(c.Request.URL.Query(), snap, s.cfg.Now().In(s.cfg.Location), withAsOf)
+	if err != nil {
+		return query{}, err
 	}
-	if v := c.Query("as_of"); v != "" {
-		if !withAsOf {
-			return q, minsheng.Errorf(minsheng.EINVALID, "此接口不接受 as_of:检查按最新数据日期进行",
-				"this endpoint takes no as_of: checks are judged at the newest record date")
-		}
-		t, err := time.Parse(time.DateOnly, v)
-		if err != nil {
-			return q, minsheng.Errorf(minsheng.EINVALID, "as_of 应为 YYYY-MM-DD 格式的日期(如 2024-10-31),而不是 %q",
-				"as_of must be a date as YYYY-MM-DD (such as 2024-10-31), not %q", v)
-		}
-		q.asOf, q.raw = t, v
-	}
-	return q, nil
+	return query{year: q.Year, asOf: q.AsOf, raw: q.AsOfText}, nil
 }
 
 // answer serves an endpoint's answer from the snapshot's cache, computing and encoding it on the

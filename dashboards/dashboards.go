@@ -28,6 +28,7 @@ import (
 	"github.com/minsheng/minsheng/audit"
 	"github.com/minsheng/minsheng/indicators"
 	"github.com/minsheng/minsheng/lake"
+	"github.com/minsheng/minsheng/web"
 )
 
 //go:embed templates/*.html
@@ -136,37 +137,19 @@ type page struct {
 	viewer
 }
 
-// request resolves the snapshot, year and as-of date of a page request.
+// request resolves the snapshot, year and as-of date of a page request, read and checked as the
+// API reads them (web.ParseQuery: a year with a plan, a date in it), and the query its links carry.
 func (d *Dashboards) request(c *gin.Context) (*indicators.Snapshot, int, time.Time, string, error) {
 	snap := d.cfg.Source.Snapshot()
 	if snap == nil {
 		return nil, 0, time.Time{}, "", minsheng.Errorf(minsheng.EUNAVAILABLE, "数据仓库尚未加载,请稍后刷新",
 			"the warehouse is not loaded yet; refresh in a moment")
 	}
-	year := snap.DefaultYear(d.cfg.Now().In(d.cfg.Location))
-	q := url.Values{}
-	if v := c.Query("year"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil {
-			return nil, 0, time.Time{}, "", minsheng.Errorf(minsheng.EINVALID, "年份应为四位数字,而不是 %q", "year must be four digits, not %q", v)
-		}
-		year = n
-		q.Set("year", v)
+	q, err := web.ParseQuery(c.Request.URL.Query(), snap, d.cfg.Now().In(d.cfg.Location), true)
+	if err != nil {
+		return nil, 0, time.Time{}, "", err
 	}
-	var asOf time.Time
-	if v := c.Query("as_of"); v != "" {
-		t, err := time.Parse(time.DateOnly, v)
-		if err != nil {
-			return nil, 0, time.Time{}, "", minsheng.Errorf(minsheng.EINVALID, "统计日期应为 YYYY-MM-DD,而不是 %q", "as_of must be YYYY-MM-DD, not %q", v)
-		}
-		asOf = t
-		q.Set("as_of", v)
-	}
-	query := ""
-	if len(q) > 0 {
-		query = "?" + q.Encode()
-	}
-	return snap, year, asOf, query, nil
+	return snap, q.Year, q.AsOf, q.Encode(), nil
 }
 
 func (d *Dashboards) layout(t *indicators.Targets, title, query string) page {

@@ -169,6 +169,45 @@ func TestPageErrors(t *testing.T) {
 	}
 }
 
+// TestPageYearChecked: a page reads ?year= and ?as_of= as the API does (web.ParseQuery): a year
+// out of range or not a number is a 400 saying what a year looks like, a year without a plan a
+// 404, a date outside the year a 400; each with the Chinese half of the API's message, and on
+// every page that takes a year, the exports included.
+func TestPageYearChecked(t *testing.T) {
+	s := demoSite(t)
+	cases := []struct {
+		query  string
+		status int
+		says   string
+	}{
+		{"?year=99999", http.StatusBadRequest, "year 应为四位年份(如 2024),而不是 &#34;99999&#34;"},
+		{"?year=1800", http.StatusBadRequest, "year 应为四位年份(如 2024),而不是 &#34;1800&#34;"},
+		{"?year=twenty", http.StatusBadRequest, "year 应为四位年份(如 2024),而不是 &#34;twenty&#34;"},
+		{"?year=2023", http.StatusNotFound, "没有 2023 年的目标清单"},
+		{"?year=2024&as_of=2025-01-01", http.StatusBadRequest, "统计日期 as_of=2025-01-01 不在 2024 年内"},
+		{"?as_of=31/10/2024", http.StatusBadRequest, "as_of 应为 YYYY-MM-DD 格式的日期"},
+	}
+	for _, path := range []string{"/", "/targets/09", "/units/县民政局", "/assessment/enrollment",
+		"/export/overview.xlsx", "/export/targets/09.xlsx"} {
+		for _, c := range cases {
+			res, body := fetch(t, s.url+path+c.query)
+			if res.StatusCode != c.status || !strings.HasPrefix(res.Header.Get("Content-Type"), "text/html") ||
+				!contains(body, c.says) {
+				t.Errorf("%s%s: %d %s, want %d and a page saying %s", path, c.query, res.StatusCode,
+					res.Header.Get("Content-Type"), c.status, c.says)
+			}
+			if en := englishOnPage(body); en != nil {
+				t.Errorf("%s%s: English on the page: %q", path, c.query, en)
+			}
+		}
+	}
+	// a year with a plan, given as asked, is kept in the page's links
+	if res, body := fetch(t, s.url+"/?year=2024&as_of=2024-06-30"); res.StatusCode != http.StatusOK ||
+		!contains(body, "?as_of=2024-06-30&amp;year=2024") {
+		t.Errorf("/?year=2024&as_of=2024-06-30: %d, or its links lose the query", res.StatusCode)
+	}
+}
+
 // TestEnrollmentClaimsByGroup: the enrollment page's 医疗救助 ratio table lists every person group
 // the API answers, with its claims, compliant claims and rate, and draws their chart.
 func TestEnrollmentClaimsByGroup(t *testing.T) {
