@@ -3,10 +3,9 @@ package minsheng
 import (
 	"errors"
 	"fmt"
-	"net/http"
 )
 
-// Error codes. Each maps to one HTTP status (HTTPStatus), for the API and the pages alike.
+// Error codes. Each maps to one HTTP status (web.HTTPStatus), for the API and the pages alike.
 const (
 	EINVALID      = "invalid"      // the input is malformed or breaks a rule
 	ENOTFOUND     = "not_found"    // the thing asked for does not exist
@@ -64,25 +63,4 @@ func ErrorMessage(err error) string {
 		return e.Message()
 	}
 	return "内部错误,请联系管理员 / Internal error; please contact the administrator."
-}
-
-// httpStatuses maps each error code to its HTTP status, in one place.
-var httpStatuses = map[string]int{
-	EINVALID:      http.StatusBadRequest,
-	ENOTFOUND:     http.StatusNotFound,
-	ECONFLICT:     http.StatusConflict,
-	EUNAUTHORIZED: http.StatusUnauthorized,
-	EFORBIDDEN:    http.StatusForbidden,
-	ETOOLARGE:     http.StatusRequestEntityTooLarge,
-	ETOOMANY:      http.StatusTooManyRequests,
-	EINTERNAL:     http.StatusInternalServerError,
-	EUNAVAILABLE:  http.StatusServiceUnavailable,
-}
-
-// HTTPStatus is the HTTP status of err's code (ErrorCode): 500 for an error that is not an *Error.
-func HTTPStatus(err error) int {
-	if s, ok := httpStatuses[ErrorCode(err)]; ok {
-		return s
-	}
-	return http.StatusInternalServerError
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/minsheng/minsheng"
 	"github.com/minsheng/minsheng/account"
 	"github.com/minsheng/minsheng/audit"
+	"github.com/minsheng/minsheng/web"
 )
 
 // ActionDenied is the audit action of a request the guard refused: a role without the right, a
@@ -252,7 +253,7 @@ func (g *Guard) deny(c *gin.Context, err error) {
 		c.Header("WWW-Authenticate", `Bearer realm="minsheng"`)
 	}
 	if wantsJSON(c) {
-		c.JSON(minsheng.HTTPStatus(err), gin.H{"error": gin.H{"code": code, "message": minsheng.ErrorMessage(err)}})
+		web.WriteError(c, err)
 		return
 	}
 	if code == minsheng.EUNAUTHORIZED && (c.Request.Method == http.MethodGet || c.Request.Method == http.MethodHead) {
@@ -263,7 +264,7 @@ func (g *Guard) deny(c *gin.Context, err error) {
 		g.cfg.Page(c, err)
 		return
 	}
-	c.String(minsheng.HTTPStatus(err), "%s", minsheng.ErrorMessage(err))
+	c.String(web.HTTPStatus(err), "%s", minsheng.ErrorMessage(err))
 }
 
 func wantsJSON(c *gin.Context) bool {

@@ -23,6 +23,7 @@ import (
 	"github.com/minsheng/minsheng/lake"
 	"github.com/minsheng/minsheng/notes"
 	"github.com/minsheng/minsheng/warehouse"
+	"github.com/minsheng/minsheng/web"
 )
 
 // Config is what a server needs.
@@ -170,7 +171,7 @@ func (s *Server) routes() *gin.Engine {
 	})
 	r.NoMethod(func(c *gin.Context) {
 		c.Header("Allow", "GET")
-		writeStatus(c, http.StatusMethodNotAllowed, "method_not_allowed",
+		web.WriteStatus(c, http.StatusMethodNotAllowed, "method_not_allowed",
 			"此地址不支持 "+c.Request.Method+" 请求 / "+c.Request.Method+" is not allowed here")
 	})
 	r.GET("/healthz", s.healthz)

@@ -11,8 +11,8 @@ import (
 	"github.com/minsheng/minsheng"
 	"github.com/minsheng/minsheng/access"
 	"github.com/minsheng/minsheng/account"
-	"github.com/minsheng/minsheng/api"
 	"github.com/minsheng/minsheng/audit"
+	"github.com/minsheng/minsheng/web"
 )
 
 // The administrator's pages: accounts (disable, enable, unlock; new accounts and passwords are
@@ -89,7 +89,7 @@ func (d *Dashboards) adminAccountOp(c *gin.Context) {
 		err = aerr
 	}
 	if err != nil {
-		d.renderAccounts(c, minsheng.HTTPStatus(err), zhMessage(err))
+		d.renderAccounts(c, web.HTTPStatus(err), zhMessage(err))
 		return
 	}
 	c.Redirect(http.StatusSeeOther, "/admin/accounts")
@@ -179,7 +179,7 @@ func (d *Dashboards) adminAuditCSV(c *gin.Context) {
 func (d *Dashboards) auditJSON(c *gin.Context) {
 	entries, _, err := d.readAudit(c)
 	if err != nil {
-		api.WriteError(c, err)
+		web.WriteError(c, err)
 		return
 	}
 	if entries == nil {

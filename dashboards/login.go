@@ -10,6 +10,7 @@ import (
 	"github.com/minsheng/minsheng"
 	"github.com/minsheng/minsheng/access"
 	"github.com/minsheng/minsheng/account"
+	"github.com/minsheng/minsheng/web"
 )
 
 // Auth is the login and logout behind the login page (access.Guard).
@@ -79,7 +80,7 @@ func (d *Dashboards) login(c *gin.Context) {
 	next := access.NextPath(c.PostForm("next"))
 	if err := d.cfg.Auth.Login(c, name, c.PostForm("password")); err != nil {
 		zh, _, _ := strings.Cut(minsheng.ErrorMessage(err), " / ") // a page speaks Chinese; the log keeps the English
-		status := minsheng.HTTPStatus(err)                         // 401 wrong, 429 wait (with the guard's Retry-After)
+		status := web.HTTPStatus(err)                              // 401 wrong, 429 wait (with the guard's Retry-After)
 		if status == http.StatusInternalServerError {
 			c.Error(err) //nolint:errcheck // logged by the server's middleware
 		}

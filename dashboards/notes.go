@@ -15,6 +15,7 @@ import (
 	"github.com/minsheng/minsheng/account"
 	"github.com/minsheng/minsheng/indicators"
 	"github.com/minsheng/minsheng/notes"
+	"github.com/minsheng/minsheng/web"
 )
 
 // Notes is where the pages get the lead units' progress notes and milestones (package notes).
@@ -155,7 +156,7 @@ func (d *Dashboards) addNote(c *gin.Context) {
 		c.Error(err) //nolint:errcheck // ours: logged, shown generically
 	}
 	c.Set(submittedKey, &submitted{form: form, err: zhMessage(err)})
-	d.targetPage(c, minsheng.HTTPStatus(err))
+	d.targetPage(c, web.HTTPStatus(err))
 }
 
 // noteLabel is a note's kind as a person reads it: 进展, or the milestone's stage.

@@ -11,6 +11,7 @@ import (
 	"github.com/minsheng/minsheng/account"
 	"github.com/minsheng/minsheng/api"
 	"github.com/minsheng/minsheng/lake"
+	"github.com/minsheng/minsheng/web"
 )
 
 // Uploader receives a lead unit's files for the upload page (package uploads is one): the same
@@ -49,7 +50,7 @@ func (d *Dashboards) uploadForm(c *gin.Context) {
 func (d *Dashboards) uploadPost(c *gin.Context) {
 	rep, err := d.cfg.Uploads.Receive(c)
 	if err != nil {
-		d.uploadPage(c, minsheng.HTTPStatus(err), nil, err)
+		d.uploadPage(c, web.HTTPStatus(err), nil, err)
 		return
 	}
 	d.uploadPage(c, http.StatusOK, rep, nil)

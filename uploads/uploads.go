@@ -29,9 +29,9 @@ import (
 	"github.com/minsheng/minsheng"
 	"github.com/minsheng/minsheng/access"
 	"github.com/minsheng/minsheng/account"
-	"github.com/minsheng/minsheng/api"
 	"github.com/minsheng/minsheng/audit"
 	"github.com/minsheng/minsheng/lake"
+	"github.com/minsheng/minsheng/web"
 )
 
 // MaxFileBytes is the largest file accepted: 50 MB (MiB). A larger one is refused with 413.
@@ -155,7 +155,7 @@ func NewResponse(r *lake.Report) Response {
 func (s *Service) handleAPI(c *gin.Context) {
 	rep, err := s.Receive(c)
 	if err != nil {
-		api.WriteError(c, err)
+		web.WriteError(c, err)
 		return
 	}
 	status := http.StatusCreated
