@@ -49,8 +49,3 @@ func WithPrincipal(c *gin.Context, p *account.Principal, csrf string) {
 	c.Set(principalKey, p)
 	c.Set(csrfKey, csrf)
 }
-
-// Owns reports whether p acts for lead unit unit: a unit account or token bound to it.
-func Owns(p *account.Principal, unit string) bool {
-	return p != nil && p.Role == account.RoleUnit && p.Unit != "" && p.Unit == unit
-}

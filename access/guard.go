@@ -107,10 +107,6 @@ func New(cfg Config) (*Guard, error) {
 
 // Errors a person reads.
 var (
-	// ErrLogin is the answer to a request without a login or a valid token, for the handlers
-	// that check again behind the guard.
-	ErrLogin = minsheng.Errorf(minsheng.EUNAUTHORIZED, "请先登录,或在请求中附上有效的 API 令牌",
-		"log in first, or send a valid API token (Authorization: Bearer ...)")
 	errToken = minsheng.Errorf(minsheng.EUNAUTHORIZED, "API 令牌无效、已吊销,或其账号已停用",
 		"the API token is not valid, was revoked, or its account is disabled")
 	errCSRF = minsheng.Errorf(minsheng.EFORBIDDEN, "表单已过期或来自其他网站,请刷新页面后重试",
@@ -138,7 +134,7 @@ func (g *Guard) Middleware(c *gin.Context) {
 	if route == "" {
 		// no such route (404, 405): a person logged in learns that; no one else learns anything
 		if p == nil {
-			g.deny(c, ErrLogin)
+			g.deny(c, account.ErrLogin)
 			return
 		}
 		WithPrincipal(c, p, sess.csrfToken())
@@ -163,7 +159,7 @@ func (g *Guard) Middleware(c *gin.Context) {
 			c.Next()
 			return
 		}
-		g.deny(c, ErrLogin)
+		g.deny(c, account.ErrLogin)
 		return
 	}
 	if !rule.Allows(p.Role) {
@@ -420,7 +416,7 @@ func (g *Guard) Logout(c *gin.Context) {
 func (g *Guard) Me(c *gin.Context) {
 	p := PrincipalOf(c)
 	if p == nil {
-		g.deny(c, ErrLogin)
+		g.deny(c, account.ErrLogin)
 		return
 	}
 	c.JSON(http.StatusOK, p)

@@ -65,6 +65,18 @@ type Principal struct {
 	TokenID string `json:"token_id,omitempty"` // for KindToken
 }
 
+// Owns reports whether p acts for lead unit unit: a unit account or token bound to it. A nil
+// principal (no one logged in) owns nothing.
+func (p *Principal) Owns(unit string) bool {
+	return p != nil && p.Role == RoleUnit && p.Unit != "" && p.Unit == unit
+}
+
+// ErrLogin is the answer to a request without a principal (no login, no valid token): what the
+// access guard answers, and what a handler or store behind it returns if it is reached without
+// one, so that it fails closed.
+var ErrLogin = minsheng.Errorf(minsheng.EUNAUTHORIZED, "请先登录,或在请求中附上有效的 API 令牌",
+	"log in first, or send a valid API token (Authorization: Bearer ...)")
+
 // User is an account as anyone outside this package sees it: without its password hash.
 type User struct {
 	Name              string    `json:"name"`

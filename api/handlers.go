@@ -2,7 +2,6 @@ package api
 
 import (
 	"encoding/json"
-	"errors"
 	"net/http"
 	"path/filepath"
 	"strconv"
@@ -131,20 +130,6 @@ func writeJSON(c *gin.Context, b []byte) {
 	c.Data(http.StatusOK, "application/json; charset=utf-8", b)
 }
 
-// writeError answers {"error": {"code", "message"}} with the status of the error's code. An
-// error that is not a *minsheng.Error is ours: logged by the caller's logger, shown generically.
-func writeError(c *gin.Context, err error) { WriteError(c, err) }
-
-// WriteError is writeError for the other packages that answer JSON under /api/ (uploads,
-// notes, the access guard), so every error has one shape and one status per code.
-func WriteError(c *gin.Context, err error) {
-	var me *minsheng.Error
-	if !errors.As(err, &me) {
-		c.Error(err) //nolint:errcheck // recorded for the log, not shown
-	}
-	writeStatus(c, minsheng.HTTPStatus(err), minsheng.ErrorCode(err), minsheng.ErrorMessage(err))
-}
-
-func writeStatus(c *gin.Context, status int, code, message string) {
-	c.JSON(status, gin.H{"error": gin.H{"code": code, "message": message}})
-}
+// writeError answers {"error": {"code", "message"}} with the status of the error's code, as
+// every package under /api/ does (package web).
+func writeError(c *gin.Context, err error) { web.WriteError(c, err) }

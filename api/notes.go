@@ -12,6 +12,7 @@ import (
 
 	"github.com/minsheng/minsheng"
 	"github.com/minsheng/minsheng/access"
+	"github.com/minsheng/minsheng/account"
 	"github.com/minsheng/minsheng/notes"
 )
 
@@ -31,7 +32,7 @@ const maxNoteBody = 64 << 10
 // in case the route is ever mounted outside the guard.
 func (s *Server) listNotes(c *gin.Context) {
 	if access.PrincipalOf(c) == nil {
-		writeError(c, access.ErrLogin)
+		writeError(c, account.ErrLogin)
 		return
 	}
 	st := s.cfg.Notes
@@ -74,7 +75,7 @@ func (s *Server) listNotes(c *gin.Context) {
 func (s *Server) addNote(c *gin.Context) {
 	p := access.PrincipalOf(c)
 	if p == nil {
-		writeError(c, access.ErrLogin)
+		writeError(c, account.ErrLogin)
 		return
 	}
 	st := s.cfg.Notes

@@ -41,7 +41,7 @@ var (
 func allowRoles(c *gin.Context, deny error, roles ...string) *account.Principal {
 	p := access.PrincipalOf(c)
 	if p == nil {
-		writeError(c, access.ErrLogin)
+		writeError(c, account.ErrLogin)
 		return nil
 	}
 	if !slices.Contains(roles, p.Role) {
@@ -63,7 +63,7 @@ func (s *Server) violations(c *gin.Context) {
 		if err != nil {
 			return err
 		}
-		if !access.Owns(p, ch.LeadUnit) {
+		if !p.Owns(ch.LeadUnit) {
 			return denyViolations
 		}
 		return nil
@@ -138,7 +138,7 @@ func (s *Server) ingestRun(c *gin.Context) {
 			"no ingest run of a file with SHA-256 %s", sha))
 		return
 	}
-	if p.Role == account.RoleUnit && !access.Owns(p, out.LeadUnit) {
+	if p.Role == account.RoleUnit && !p.Owns(out.LeadUnit) {
 		writeError(c, denyRun)
 		return
 	}

@@ -10,7 +10,6 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/minsheng/minsheng"
-	"github.com/minsheng/minsheng/access"
 	"github.com/minsheng/minsheng/account"
 	"github.com/minsheng/minsheng/lake"
 )
@@ -120,7 +119,7 @@ func (s *Server) ingestRuns(c *gin.Context) {
 		if (source != "" && r.Source != source) || (unit != "" && r.LeadUnit != unit) || (status != "" && r.Status != status) {
 			continue
 		}
-		if p.Role == account.RoleUnit && !access.Owns(p, r.LeadUnit) {
+		if p.Role == account.RoleUnit && !p.Owns(r.LeadUnit) {
 			continue
 		}
 		out.Count++

@@ -292,7 +292,7 @@ func shortfallOf(c *gin.Context, det *indicators.TargetDetail) *Shortfall {
 		}
 	}
 	sort.SliceStable(sf.Townships, func(i, j int) bool { return sf.Townships[i].Short > sf.Townships[j].Short })
-	own := access.Owns(access.PrincipalOf(c), det.LeadUnit)
+	own := access.PrincipalOf(c).Owns(det.LeadUnit)
 	for _, ch := range det.Checks {
 		if ch.Violations == 0 {
 			continue
@@ -510,7 +510,7 @@ func securityHeaders(c *gin.Context) {
 }
 
 func (d *Dashboards) fail(c *gin.Context, err error) {
-	status := minsheng.HTTPStatus(err)
+	status := web.HTTPStatus(err)
 	var me *minsheng.Error
 	if !errors.As(err, &me) {
 		c.Error(err) //nolint:errcheck // logged by the server's middleware

@@ -80,7 +80,7 @@ func (d *Dashboards) itemNotes(c *gin.Context, year int, code, leadUnit string) 
 		sub = v.(*submitted)
 		in.Error = sub.err
 	}
-	if access.Owns(access.PrincipalOf(c), leadUnit) {
+	if access.PrincipalOf(c).Owns(leadUnit) {
 		today := d.cfg.Now().In(d.cfg.Location).Format("2006-01-02")
 		f := &NoteForm{Action: "/targets/" + url.PathEscape(code) + "/notes?year=" + strconv.Itoa(year), Year: year, CSRF: access.CSRF(c),
 			Min: strconv.Itoa(year) + "-01-01", Max: strconv.Itoa(year) + "-12-31", Date: today, Kind: notes.KindNote}

@@ -51,7 +51,7 @@ type quarantined struct {
 
 // mayRejections: the administrator, or a unit account of the file's lead unit.
 func mayRejections(p *account.Principal, leadUnit string) bool {
-	return p != nil && (p.Role == account.RoleAdmin || access.Owns(p, leadUnit))
+	return p != nil && (p.Role == account.RoleAdmin || p.Owns(leadUnit))
 }
 
 // rejectionsURL is where a file's rejected rows are, for a viewer who may have them; "" for
@@ -66,7 +66,7 @@ func (d *Dashboards) rejectionsURL(c *gin.Context, sha, leadUnit string, rejecte
 func (d *Dashboards) exportRejections(c *gin.Context) {
 	p := access.PrincipalOf(c)
 	if p == nil {
-		d.fail(c, access.ErrLogin)
+		d.fail(c, account.ErrLogin)
 		return
 	}
 	if p.Role != account.RoleAdmin && p.Role != account.RoleUnit {

@@ -59,7 +59,7 @@ func (d *Dashboards) uploadPost(c *gin.Context) {
 func (d *Dashboards) uploadPage(c *gin.Context, status int, rep *lake.Report, upErr error) {
 	p := access.PrincipalOf(c)
 	if p == nil {
-		d.fail(c, access.ErrLogin)
+		d.fail(c, account.ErrLogin)
 		return
 	}
 	sources := d.cfg.Uploads.Sources(p)

@@ -33,7 +33,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/minsheng/minsheng"
-	"github.com/minsheng/minsheng/access"
 	"github.com/minsheng/minsheng/account"
 	"github.com/minsheng/minsheng/audit"
 	"github.com/minsheng/minsheng/internal/jsonl"
@@ -187,7 +186,7 @@ func (s *Store) Check(year int, code string) error {
 
 // CanWrite reports whether p may write notes for the item: a unit principal of its lead unit.
 func CanWrite(p *account.Principal, t *minsheng.Target) bool {
-	return t != nil && access.Owns(p, t.LeadUnit)
+	return t != nil && p.Owns(t.LeadUnit)
 }
 
 // Add validates a draft and appends it as a note written by p, from remoteAddr. Every attempt,
@@ -216,7 +215,7 @@ func (s *Store) Add(ctx context.Context, p *account.Principal, remoteAddr string
 
 func (s *Store) add(ctx context.Context, p *account.Principal, remoteAddr string, d Draft) (Note, error) {
 	if p == nil {
-		return Note{}, access.ErrLogin
+		return Note{}, account.ErrLogin
 	}
 	d.Code = strings.TrimSpace(d.Code)
 	t, err := s.Target(d.Year, d.Code)

@@ -99,7 +99,7 @@ func (s *Service) Register(r gin.IRouter) {
 func (s *Service) Sources(p *account.Principal) []minsheng.Source {
 	var out []minsheng.Source
 	for _, src := range s.cfg.Registry.Sources {
-		if access.Owns(p, src.LeadUnit) {
+		if p.Owns(src.LeadUnit) {
 			out = append(out, src)
 		}
 	}
@@ -180,7 +180,7 @@ func (s *Service) Receive(c *gin.Context) (rep *lake.Report, err error) {
 	p := access.PrincipalOf(c)
 	if p == nil {
 		// the guard answers anonymous callers before this; reaching here is a wiring mistake
-		return nil, access.ErrLogin
+		return nil, account.ErrLogin
 	}
 	u := &upload{}
 	defer func() { s.record(c, p, u, rep, err) }()
@@ -318,7 +318,7 @@ func (s *Service) checkSource(p *account.Principal, code string, u *upload) erro
 	if !ok {
 		return minsheng.Errorf(minsheng.EINVALID, "未知的数据源“%s”,请从本单位的台账中选择", "unknown source %q: choose one of your unit's sources", code)
 	}
-	if !access.Owns(p, src.LeadUnit) {
+	if !p.Owns(src.LeadUnit) {
 		if p.Role != account.RoleUnit {
 			return minsheng.Errorf(minsheng.EFORBIDDEN, "只有牵头单位的账户可以上传台账", "only a lead unit's account may upload extracts")
 		}
