@@ -77,7 +77,7 @@ func TestOpenAPISchemasMatchAnswers(t *testing.T) {
 		"Month": indicators.Month{}, "TownshipValue": indicators.TownshipValue{}, "CategoryValue": indicators.CategoryValue{},
 		"Check": indicators.Check{}, "Overlap": indicators.Overlap{}, "Enrollment": indicators.Enrollment{},
 		"EnrollmentCounts": indicators.EnrollmentCounts{}, "EnrollmentTownship": indicators.EnrollmentTownship{},
-		"ClaimsGroup": indicators.ClaimsGroup{}, "Checks": indicators.Checks{}, "LeadUnitChecks": indicators.LeadUnitChecks{}, "Run": api.Run{}, "Runs": api.Runs{},
+		"ClaimsGroup": indicators.ClaimsGroup{}, "Checks": indicators.Checks{}, "LeadUnitChecks": indicators.LeadUnitChecks{}, "Run": lake.Run{}, "Runs": api.Runs{},
 		"Violation": indicators.Violation{}, "Violations": indicators.Violations{}, "UnenrolledPerson": indicators.UnenrolledPerson{},
 		"UnenrolledTownship": indicators.UnenrolledTownship{}, "RunDetail": api.RunDetail{},
 		"Rejection": lake.Rejection{}, "Unenrolled": indicators.Unenrolled{},

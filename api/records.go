@@ -88,7 +88,7 @@ func (s *Server) unenrolled(c *gin.Context) {
 // RunDetail is one ingest report with its first rejected and flagged rows: Excel row, column,
 // reason, and the cell's value masked.
 type RunDetail struct {
-	Run
+	lake.Run
 	HeaderRow       int              `json:"header_row,omitempty"`
 	Flags           map[string]int   `json:"flags,omitempty"`
 	FirstRejections []lake.Rejection `json:"first_rejections"`
@@ -130,7 +130,7 @@ func (s *Server) ingestRun(c *gin.Context) {
 			writeError(c, err)
 			return
 		}
-		out = &RunDetail{Run: runOf(r, s.cfg.Location), HeaderRow: r.HeaderRow, Flags: r.Flags,
+		out = &RunDetail{Run: lake.RunOf(r, s.cfg.Location), HeaderRow: r.HeaderRow, Flags: r.Flags,
 			FirstRejections: r.First, FirstFlagged: r.FirstFlagged}
 	}
 	if out == nil {

@@ -47,7 +47,7 @@ type Server struct {
 	current atomic.Pointer[answers]
 	loadErr atomic.Pointer[error] // why no warehouse is loaded, while none is
 	reload  sync.Mutex
-	runs    runsCache
+	runs    *lake.RunCache
 	// notFound answers a path outside /api/ that no route serves (the dashboards' HTML page)
 	notFound gin.HandlerFunc
 }
@@ -76,7 +76,7 @@ func New(cfg Config) *Server {
 	}
 	gin.SetMode(gin.ReleaseMode)
 	s := &Server{cfg: cfg}
-	s.runs.dir = cfg.Dir
+	s.runs = lake.NewRunCache(cfg.Dir, cfg.Location)
 	noWarehouse := error(minsheng.Errorf(minsheng.EUNAVAILABLE, "数据仓库尚未加载", "the warehouse is not loaded yet"))
 	s.loadErr.Store(&noWarehouse)
 	s.engine = s.routes()
@@ -93,7 +93,7 @@ func (s *Server) Engine() *gin.Engine { return s.engine }
 func (s *Server) SetNotFound(h gin.HandlerFunc) { s.notFound = h }
 
 // Runs is the ingest history, newest first.
-func (s *Server) Runs() ([]Run, error) { return s.runs.get(s.cfg.Location) }
+func (s *Server) Runs() ([]lake.Run, error) { return s.runs.Runs() }
 
 // Snapshot is the answers being served, nil before the first load.
 func (s *Server) Snapshot() *indicators.Snapshot {

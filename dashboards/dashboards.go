@@ -24,7 +24,6 @@ import (
 	"github.com/minsheng/minsheng"
 	"github.com/minsheng/minsheng/access"
 	"github.com/minsheng/minsheng/account"
-	"github.com/minsheng/minsheng/api"
 	"github.com/minsheng/minsheng/audit"
 	"github.com/minsheng/minsheng/indicators"
 	"github.com/minsheng/minsheng/lake"
@@ -37,7 +36,7 @@ var templateFS embed.FS
 // Source is where the pages get their answers: the API server's current snapshot and runs.
 type Source interface {
 	Snapshot() *indicators.Snapshot
-	Runs() ([]api.Run, error)
+	Runs() ([]lake.Run, error)
 }
 
 // Config is what the pages need.
@@ -309,7 +308,7 @@ func shortfallOf(c *gin.Context, det *indicators.TargetDetail) *Shortfall {
 // SourceFiles is a source of a lead unit with the last file it sent.
 type SourceFiles struct {
 	Code, Title string
-	Last        *api.Run
+	Last        *lake.Run
 	// Rejections is where all the last file's rejected rows are (xlsx), for a viewer who may
 	// have them (the administrator, the unit itself); "" otherwise.
 	Rejections string
@@ -394,7 +393,7 @@ func (d *Dashboards) unit(c *gin.Context) {
 // received the same day (several dropped in the inbox together, ingested in whatever order the
 // workers took them) the one saved last; then the one handled last. Without the data folder's
 // manifest, the one handled last.
-func (d *Dashboards) newestRuns(runs []api.Run) map[string]api.Run {
+func (d *Dashboards) newestRuns(runs []lake.Run) map[string]lake.Run {
 	type age struct {
 		day      string
 		mod, got time.Time
@@ -408,7 +407,7 @@ func (d *Dashboards) newestRuns(runs []api.Run) map[string]api.Run {
 			}
 		}
 	}
-	out := map[string]api.Run{}
+	out := map[string]lake.Run{}
 	best := map[string]age{}
 	for _, r := range runs { // newest handled first: of two alike, the first stays
 		at, _ := time.Parse(time.RFC3339, r.IngestedAt)

@@ -4,7 +4,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/minsheng/minsheng/api"
 	"github.com/minsheng/minsheng/lake"
 )
 
@@ -41,10 +40,10 @@ func TestNewestRuns(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	var runs []api.Run // as the API lists them: newest committed first
+	var runs []lake.Run // as the API lists them: newest committed first
 	for i := len(entries) - 1; i >= 0; i-- {
 		e := entries[i]
-		runs = append(runs, api.Run{SHA256: e.SHA256, Source: e.Source, FileName: e.FileName, Status: e.Status,
+		runs = append(runs, lake.Run{SHA256: e.SHA256, Source: e.Source, FileName: e.FileName, Status: e.Status,
 			IngestedAt: e.IngestedAt.In(loc).Format(time.RFC3339)})
 	}
 	for name, c := range map[string]struct {

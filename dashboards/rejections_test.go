@@ -13,6 +13,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"github.com/minsheng/minsheng/api"
+	"github.com/minsheng/minsheng/lake"
 )
 
 var (
@@ -56,7 +57,7 @@ func TestRejectionsWorkbook(t *testing.T) {
 		}
 	}
 	// the allowances of 7-10月: hundreds of rejected rows
-	var run api.Run
+	var run lake.Run
 	_, b := fetch(t, s.url+"/api/v1/ingest/runs?source=disability_allowance", "X-Test-As", "minzheng")
 	var runs api.Runs
 	if err := json.Unmarshal(b, &runs); err != nil {

@@ -9,7 +9,6 @@ import (
 	"github.com/minsheng/minsheng"
 	"github.com/minsheng/minsheng/access"
 	"github.com/minsheng/minsheng/account"
-	"github.com/minsheng/minsheng/api"
 	"github.com/minsheng/minsheng/lake"
 	"github.com/minsheng/minsheng/web"
 )
@@ -90,7 +89,7 @@ func (d *Dashboards) uploadPage(c *gin.Context, status int, rep *lake.Report, up
 
 // recentRun is one of the unit's latest files, with where all its rejected rows are.
 type recentRun struct {
-	api.Run
+	lake.Run
 	Rejections string
 }
 

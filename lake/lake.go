@@ -1,6 +1,7 @@
 // Package lake owns the data folder: its layout (Layout names every path in it, once), the
-// manifest of which files were ingested and where their rows and rejections landed, and the
-// ingest reports. Ingest writes it; the warehouse, the API and the pages read it.
+// manifest of which files were ingested and where their rows and rejections landed, the ingest
+// reports, and the ingest history as the API and the pages show it (Run, RunCache). Ingest writes
+// it; the warehouse, the API and the pages read it.
 package lake
 
 import (

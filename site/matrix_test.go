@@ -11,8 +11,8 @@ import (
 	"time"
 
 	"github.com/minsheng/minsheng/access"
-	"github.com/minsheng/minsheng/api"
 	"github.com/minsheng/minsheng/internal/handlake"
+	"github.com/minsheng/minsheng/lake"
 )
 
 // callers, in the order the table prints them: anonymous, each role logged in through the login
@@ -251,7 +251,7 @@ func (f *fixture) unitRun(t *testing.T) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	i := slices.IndexFunc(runs, func(r api.Run) bool { return r.LeadUnit == f.unit })
+	i := slices.IndexFunc(runs, func(r lake.Run) bool { return r.LeadUnit == f.unit })
 	if i < 0 {
 		t.Fatalf("no ingest run of %s", f.unit)
 	}
