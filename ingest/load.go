@@ -67,195 +67,316 @@ type segment struct {
 }
 
 // load reads a file, validates its rows on all workers and writes the lake and quarantine files
-// under temporary names, renaming them into place only when the whole file was read.
+// under temporary names, renaming them into place only when the whole file was read. Three kinds
+// of goroutine share the work: one reader hands the rows on in batches (readBatches), the workers
+// each validate a segment of them into a row group (validateSegments), and load itself commits
+// the segments in file order and writes the report (commitSegments).
 func (in *Ingester) load(ctx context.Context, src *minsheng.Source, path, name string, validUTF8 bool, now time.Time, rep *lake.Report) error {
-	info, err := sniff(path, name, validUTF8)
-	if err != nil {
-		return err
-	}
-	rep.Format, rep.Encoding = info.Format, info.Encoding
-	t, h, err := in.openWithHeader(path, info, src)
+	t, h, err := in.findHeader(path, name, validUTF8, src, rep)
 	if err != nil {
 		return err
 	}
 	defer t.Close()
-	pos, titles := h.pos, h.titles
-	rep.HeaderRow, rep.Sheet = h.row, h.sheet
 	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
-	plan := newRowPlan(src, in.cfg.County, pos, today)
+	plan := newRowPlan(src, in.cfg.County, h.pos, today)
 	footer := newFooterMatcher(in.cfg.Registry.FooterMarkers)
-
-	part := lake.Partition(in.layout.Lake(), src.Code, rep.IngestDate)
-	qpart := lake.Partition(in.layout.Quarantine(), src.Code, rep.IngestDate)
-	lw := &partWriter{dir: part, name: rep.SHA256 + ".parquet"}
-	qw := &partWriter{dir: qpart, name: rep.SHA256 + ".parquet"}
-	defer lw.abort()
-	defer qw.abort()
-	lakeSchemaV, _ := lakeSchema(src)
-	qSchema, qIdx := quarantineSchema()
-	// The lake file is made on the first row group committed: a file none of whose rows
-	// landed has none.
-	writer := lw.writer(lakeSchemaV)
+	out := in.newOutputs(src, rep)
+	defer out.abort()
 
 	ctx, cancel := context.WithCancel(ctx)
 	var wg sync.WaitGroup
 	defer wg.Wait() // after cancel (deferred below, so run first): no goroutine outlives the table
 	defer cancel()
-	segBatches := rowGroupRows / batchRows
-	work := make(chan *segment, in.cfg.Workers)
-	order := make(chan *segment, in.cfg.Workers)
-	// Batches and row groups go round again once used, instead of being garbage: the rows in
-	// flight are bounded by the channels above, and so are these.
-	freeBatches := make(chan *batch, segBatches*(in.cfg.Workers*2+3))
-	freeGroups := make(chan *parquet.ConcurrentRowGroupWriter, in.cfg.Workers*2+2)
+	pl := newPipeline(ctx, in.cfg.Workers, plan, footer, out.writer)
 	readErr := make(chan error, 1)
 	wg.Add(1)
 	go func() { // reader: the one goroutine touching the table
 		defer wg.Done()
-		var seg *segment
-		defer func() {
-			if seg != nil {
-				close(seg.batches)
-			}
-			close(work)
-			close(order)
-		}()
-		nb := 0 // batches sent in seg
-		b := &batch{}
-		send := func() bool {
-			if seg == nil {
-				seg = &segment{batches: make(chan *batch, segBatches), done: make(chan struct{})}
-				select {
-				case order <- seg:
-				case <-ctx.Done():
-					close(seg.batches)
-					seg = nil
-					return false
-				}
-				select {
-				case work <- seg:
-				case <-ctx.Done():
-					return false
-				}
-			}
-			ncells := len(b.cells) // b is the worker's once sent
-			seg.batches <- b       // never waits: the channel holds a whole segment
-			select {
-			case b = <-freeBatches:
-			default:
-				b = &batch{cells: make([]string, 0, ncells), ends: make([]int, 0, batchRows), nums: make([]int, 0, batchRows), stray: make([]bool, 0, batchRows)}
-			}
-			if nb++; nb == segBatches {
-				close(seg.batches)
-				seg, nb = nil, 0
-			}
-			return true
-		}
-		for t.Next() {
-			b.cells = append(b.cells, t.Row()...)
-			b.ends = append(b.ends, len(b.cells))
-			b.nums = append(b.nums, t.RowNum())
-			// A stray quote flags its row here, where the row is known to be read as data or
-			// not: one on a title or 合计 line flags no row, and one on a row flagged for
-			// another reason too makes it no more than one flagged row.
-			strays := t.Strays()
-			b.stray = append(b.stray, len(strays) > 0 && strays[len(strays)-1] == t.RowNum())
-			if len(b.nums) == batchRows && !send() {
-				readErr <- ctx.Err()
-				return
-			}
-		}
-		if err := t.Err(); err != nil {
-			readErr <- err
-			return
-		}
-		if len(b.nums) > 0 && !send() {
-			readErr <- ctx.Err()
-			return
-		}
-		readErr <- nil
+		readErr <- pl.readBatches(t)
 	}()
 	for w := 0; w < in.cfg.Workers; w++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			v := newValidator(plan, in.cfg.Key, rep.SHA256)
-			cols := make([][]parquet.Value, plan.nLeaves)
-			for seg := range work {
-				for b := range seg.batches {
-					if seg.err != nil || ctx.Err() != nil {
-						continue // drain: the load is failing
-					}
-					o := outcome{}
-					for i := range b.nums {
-						raw := b.row(i)
-						if plan.blank(raw) || footer.isFooter(raw) {
-							o.skipped++
-							continue
-						}
-						o.rows++
-						ok := v.convert(raw, b.nums[i])
-						if ok {
-							o.landed++
-							for l, val := range v.vals {
-								cols[l] = append(cols[l], val)
-							}
-						}
-						if !ok || len(v.flags) > 0 || b.stray[i] {
-							n := notedRow{num: b.nums[i], stray: b.stray[i]}
-							if !ok {
-								n.probs = append([]problem(nil), v.probs...)
-								n.values = v.rowValues()
-							}
-							if len(v.flags) > 0 {
-								n.flags = append([]problem(nil), v.flags...)
-							}
-							o.noted = append(o.noted, n)
-						}
-					}
-					if o.landed > 0 {
-						if seg.rg == nil {
-							select {
-							case seg.rg = <-freeGroups:
-							default:
-								seg.rg = writer.BeginRowGroup()
-							}
-						}
-						for l, cw := range seg.rg.ColumnWriters() {
-							if _, err := cw.WriteRowValues(cols[l]); err != nil && seg.err == nil {
-								seg.err = fmt.Errorf("ingest: write: %w", err)
-							}
-							clear(cols[l])
-							cols[l] = cols[l][:0]
-						}
-					}
-					seg.outcomes = append(seg.outcomes, o)
-					clear(b.cells) // the column buffers hold copies of what landed
-					b.cells, b.ends, b.nums, b.stray = b.cells[:0], b.ends[:0], b.nums[:0], b.stray[:0]
-					select {
-					case freeBatches <- b:
-					default:
-					}
-				}
-				if seg.rg != nil && seg.err == nil {
-					if err := seg.rg.Flush(); err != nil { // compress the last pages here, not in the committer
-						seg.err = fmt.Errorf("ingest: write: %w", err)
-					}
-				}
-				close(seg.done)
-			}
+			pl.validateSegments(newValidator(plan, in.cfg.Key, rep.SHA256))
 		}()
 	}
+	if err := out.commitSegments(pl, src, rep); err != nil {
+		return err
+	}
+	if err := <-readErr; err != nil {
+		return err
+	}
+	if err := account(t, rep, h.titles); err != nil {
+		return err
+	}
+	rep.HiddenRows, rep.MergedRows = t.Info()
+	return out.commit(in.rel, rep)
+}
 
+// findHeader sniffs what the file is and opens it down to its header row, noting both in the
+// report: a file refused here (not a table, no header) is refused before any goroutine starts.
+func (in *Ingester) findHeader(path, name string, validUTF8 bool, src *minsheng.Source, rep *lake.Report) (table, *header, error) {
+	info, err := sniff(path, name, validUTF8)
+	if err != nil {
+		return nil, nil, err
+	}
+	rep.Format, rep.Encoding = info.Format, info.Encoding
+	t, h, err := in.openWithHeader(path, info, src)
+	if err != nil {
+		return nil, nil, err
+	}
+	rep.HeaderRow, rep.Sheet = h.row, h.sheet
+	return t, h, nil
+}
+
+// pipeline is what the reader, the workers and the committer of one load share: the segments in
+// flight, and the batches and row groups that go round again once used instead of being garbage.
+// The rows in flight are bounded by the channels, and so are the batches and row groups.
+type pipeline struct {
+	ctx         context.Context // cancelled when the load fails: every goroutine then stops
+	plan        *rowPlan
+	footer      *footerMatcher
+	writer      *parquet.Writer // the lake file's: row groups are begun on it
+	segBatches  int             // batches in a segment
+	work        chan *segment   // segments for a worker to take
+	order       chan *segment   // the same segments, in file order, for the committer
+	freeBatches chan *batch
+	freeGroups  chan *parquet.ConcurrentRowGroupWriter
+}
+
+func newPipeline(ctx context.Context, workers int, plan *rowPlan, footer *footerMatcher, writer *parquet.Writer) *pipeline {
+	segBatches := rowGroupRows / batchRows
+	return &pipeline{
+		ctx: ctx, plan: plan, footer: footer, writer: writer, segBatches: segBatches,
+		work:        make(chan *segment, workers),
+		order:       make(chan *segment, workers),
+		freeBatches: make(chan *batch, segBatches*(workers*2+3)),
+		freeGroups:  make(chan *parquet.ConcurrentRowGroupWriter, workers*2+2),
+	}
+}
+
+// reader is the state of readBatches: the segment being filled and the batch being read into.
+type reader struct {
+	*pipeline
+	seg *segment
+	nb  int // batches sent in seg
+	b   *batch
+}
+
+// readBatches reads the table to its end in batches of batchRows rows, batchRows of them to a
+// segment, and hands each segment both to a worker and to the committer. It is the one goroutine
+// touching the table, and returns why it stopped early (the table's error, or the load's
+// cancellation), or nil. Both channels of segments are closed when it returns.
+func (p *pipeline) readBatches(t table) error {
+	r := &reader{pipeline: p, b: &batch{}}
+	defer func() {
+		if r.seg != nil {
+			close(r.seg.batches)
+		}
+		close(p.work)
+		close(p.order)
+	}()
+	for t.Next() {
+		b := r.b
+		b.cells = append(b.cells, t.Row()...)
+		b.ends = append(b.ends, len(b.cells))
+		b.nums = append(b.nums, t.RowNum())
+		// A stray quote flags its row here, where the row is known to be read as data or
+		// not: one on a title or 合计 line flags no row, and one on a row flagged for
+		// another reason too makes it no more than one flagged row.
+		strays := t.Strays()
+		b.stray = append(b.stray, len(strays) > 0 && strays[len(strays)-1] == t.RowNum())
+		if len(b.nums) == batchRows && !r.send() {
+			return p.ctx.Err()
+		}
+	}
+	if err := t.Err(); err != nil {
+		return err
+	}
+	if len(r.b.nums) > 0 && !r.send() {
+		return p.ctx.Err()
+	}
+	return nil
+}
+
+// send hands the batch read on in its segment, opening a segment first when none is open and
+// closing it once full, and takes a fresh batch to read into. It returns false when the load was
+// cancelled meanwhile.
+func (r *reader) send() bool {
+	if r.seg == nil {
+		r.seg = &segment{batches: make(chan *batch, r.segBatches), done: make(chan struct{})}
+		select {
+		case r.order <- r.seg:
+		case <-r.ctx.Done():
+			close(r.seg.batches)
+			r.seg = nil
+			return false
+		}
+		select {
+		case r.work <- r.seg:
+		case <-r.ctx.Done():
+			return false
+		}
+	}
+	ncells := len(r.b.cells) // b is the worker's once sent
+	r.seg.batches <- r.b     // never waits: the channel holds a whole segment
+	select {
+	case r.b = <-r.freeBatches:
+	default:
+		r.b = &batch{cells: make([]string, 0, ncells), ends: make([]int, 0, batchRows), nums: make([]int, 0, batchRows), stray: make([]bool, 0, batchRows)}
+	}
+	if r.nb++; r.nb == r.segBatches {
+		close(r.seg.batches)
+		r.seg, r.nb = nil, 0
+	}
+	return true
+}
+
+// validateSegments is a worker: it takes segments until the reader has no more. The validator
+// and the column buffers are the worker's own, reused from row to row.
+func (p *pipeline) validateSegments(v *validator) {
+	cols := make([][]parquet.Value, p.plan.nLeaves)
+	for seg := range p.work {
+		p.validateSegment(seg, v, cols)
+	}
+}
+
+// validateSegment validates every batch of a segment and encodes the rows that landed into the
+// segment's own row group, flushed here so that the committer only has to commit it. Once the
+// load is failing, it only drains the segment, so that the reader is never left waiting.
+func (p *pipeline) validateSegment(seg *segment, v *validator, cols [][]parquet.Value) {
+	for b := range seg.batches {
+		if seg.err != nil || p.ctx.Err() != nil {
+			continue // drain: the load is failing
+		}
+		o := p.validateBatch(b, v, cols)
+		if o.landed > 0 {
+			p.encode(seg, cols)
+		}
+		seg.outcomes = append(seg.outcomes, o)
+		p.recycle(b)
+	}
+	if seg.rg != nil && seg.err == nil {
+		if err := seg.rg.Flush(); err != nil { // compress the last pages here, not in the committer
+			seg.err = fmt.Errorf("ingest: write: %w", err)
+		}
+	}
+	close(seg.done)
+}
+
+// validateBatch converts a batch's rows: blank and 合计 rows are skipped, the values of the rows
+// that landed are appended to cols by leaf, and the rejected or flagged rows are noted for the
+// report. It is the hot loop: the validator and the column buffers are reused from row to row.
+func (p *pipeline) validateBatch(b *batch, v *validator, cols [][]parquet.Value) outcome {
+	o := outcome{}
+	for i := range b.nums {
+		raw := b.row(i)
+		if p.plan.blank(raw) || p.footer.isFooter(raw) {
+			o.skipped++
+			continue
+		}
+		o.rows++
+		ok := v.convert(raw, b.nums[i])
+		if ok {
+			o.landed++
+			for l, val := range v.vals {
+				cols[l] = append(cols[l], val)
+			}
+		}
+		if !ok || len(v.flags) > 0 || b.stray[i] {
+			o.noted = append(o.noted, v.note(ok, b.nums[i], b.stray[i]))
+		}
+	}
+	return o
+}
+
+// note is the row just converted as the report names it: its problems and flags copied, since
+// the validator's are reused by the next row.
+func (v *validator) note(ok bool, num int, stray bool) notedRow {
+	n := notedRow{num: num, stray: stray}
+	if !ok {
+		n.probs = append([]problem(nil), v.probs...)
+		n.values = v.rowValues()
+	}
+	if len(v.flags) > 0 {
+		n.flags = append([]problem(nil), v.flags...)
+	}
+	return n
+}
+
+// encode writes the landed rows of a batch, held in cols by leaf, into the segment's row group
+// (begun on the lake file, or one used before), and empties cols for the next batch.
+func (p *pipeline) encode(seg *segment, cols [][]parquet.Value) {
+	if seg.rg == nil {
+		select {
+		case seg.rg = <-p.freeGroups:
+		default:
+			seg.rg = p.writer.BeginRowGroup()
+		}
+	}
+	for l, cw := range seg.rg.ColumnWriters() {
+		if _, err := cw.WriteRowValues(cols[l]); err != nil && seg.err == nil {
+			seg.err = fmt.Errorf("ingest: write: %w", err)
+		}
+		clear(cols[l])
+		cols[l] = cols[l][:0]
+	}
+}
+
+// recycle empties a batch and offers it to the reader again.
+func (p *pipeline) recycle(b *batch) {
+	clear(b.cells) // the column buffers hold copies of what landed
+	b.cells, b.ends, b.nums, b.stray = b.cells[:0], b.ends[:0], b.nums[:0], b.stray[:0]
+	select {
+	case p.freeBatches <- b:
+	default:
+	}
+}
+
+// outputs are the lake and quarantine files of one load, written under temporary names until
+// commit renames them into place.
+type outputs struct {
+	lw, qw  *partWriter
+	writer  *parquet.Writer // the lake file's, made on the first row group committed
+	landed  bool            // a row group was committed to writer
+	qSchema *parquet.Schema
+	qIdx    map[string]int
+	qwriter *parquet.Writer // nil until a row is rejected
+}
+
+func (in *Ingester) newOutputs(src *minsheng.Source, rep *lake.Report) *outputs {
+	part := lake.Partition(in.layout.Lake(), src.Code, rep.IngestDate)
+	qpart := lake.Partition(in.layout.Quarantine(), src.Code, rep.IngestDate)
+	o := &outputs{
+		lw: &partWriter{dir: part, name: rep.SHA256 + ".parquet"},
+		qw: &partWriter{dir: qpart, name: rep.SHA256 + ".parquet"},
+	}
+	lakeSchemaV, _ := lakeSchema(src)
+	o.qSchema, o.qIdx = quarantineSchema()
+	// The lake file is made on the first row group committed: a file none of whose rows
+	// landed has none.
+	o.writer = o.lw.writer(lakeSchemaV)
+	return o
+}
+
+// abort removes the temporary files of a load that did not finish.
+func (o *outputs) abort() {
+	o.qw.abort()
+	o.lw.abort()
+}
+
+// commitSegments takes the segments in file order, each once its worker is done: it commits the
+// segment's row group to the lake file, so the lake keeps the file's order, and adds its
+// outcomes to the report and its rejected rows to the quarantine. It returns at the first
+// failure, the load's cancellation included.
+func (o *outputs) commitSegments(pl *pipeline, src *minsheng.Source, rep *lake.Report) error {
 	rep.Reasons, rep.Flags = map[string]int{}, map[string]int{}
-	var qwriter *parquet.Writer
-	landed := false
-	header := func(col int) string { return src.Columns[col].Header }
-	for seg := range order {
+	for seg := range pl.order {
 		select {
 		case <-seg.done:
-		case <-ctx.Done():
-			return ctx.Err()
+		case <-pl.ctx.Done():
+			return pl.ctx.Err()
 		}
 		if seg.err != nil {
 			return seg.err
@@ -264,75 +385,94 @@ func (in *Ingester) load(ctx context.Context, src *minsheng.Source, path, name s
 			if _, err := seg.rg.Commit(); err != nil {
 				return fmt.Errorf("ingest: write: %w", err)
 			}
-			landed = true
+			o.landed = true
 			select { // empty again, and ready for another segment
-			case freeGroups <- seg.rg:
+			case pl.freeGroups <- seg.rg:
 			default:
 			}
 		}
-		for _, o := range seg.outcomes {
-			rep.Rows += o.rows
-			rep.Landed += o.landed
-			rep.Skipped += o.skipped
-			for _, n := range o.noted {
-				if fl := n.flags; len(fl) > 0 || n.stray {
-					rep.Flagged++ // rows, not flags: flagged_rows ≤ rows
-					if n.stray {
-						r := minsheng.ReasonStrayQuote
-						rep.Flags[r.Code]++
-						if len(rep.FirstFlagged) < firstRejected {
-							rep.FirstFlagged = append(rep.FirstFlagged, lake.Rejection{Row: n.num, Code: r.Code, Zh: r.Zh, En: r.En})
-						}
-					}
-					for _, f := range fl {
-						rep.Flags[f.reason.Code]++
-						if len(rep.FirstFlagged) < firstRejected {
-							rep.FirstFlagged = append(rep.FirstFlagged, lake.Rejection{Row: n.num, Column: header(f.col), Code: f.reason.Code, Zh: f.reason.Zh, En: f.reason.En, Value: f.value})
-						}
-					}
-				}
+		for _, oc := range seg.outcomes {
+			rep.Rows += oc.rows
+			rep.Landed += oc.landed
+			rep.Skipped += oc.skipped
+			for _, n := range oc.noted {
+				reportFlags(src, rep, n)
 				if n.probs == nil {
 					continue
 				}
-				rep.Rejected++
-				if qwriter == nil {
-					if qwriter, err = qw.open(qSchema); err != nil {
-						return err
-					}
-				}
-				seen := map[string]bool{}
-				qrows := make([]parquet.Row, 0, len(n.probs))
-				for _, p := range n.probs {
-					if !seen[p.reason.Code] {
-						rep.Reasons[p.reason.Code]++
-						seen[p.reason.Code] = true
-					}
-					rj := lake.Rejection{Row: n.num, Column: header(p.col), Code: p.reason.Code, Zh: p.reason.Zh, En: p.reason.En, Value: p.value}
-					if len(rep.First) < firstRejected {
-						rep.First = append(rep.First, rj)
-					}
-					qrows = append(qrows, quarantineRow(qIdx, rep, src.Code, rj, n.values))
-				}
-				if _, err := qwriter.WriteRows(qrows); err != nil {
-					return fmt.Errorf("ingest: quarantine: %w", err)
+				if err := o.quarantine(src, rep, n); err != nil {
+					return err
 				}
 			}
 		}
 	}
-	if err := <-readErr; err != nil {
-		return err
+	return nil
+}
+
+// reportFlags counts a flagged row and lists its first flags: a row counts once however many
+// flags it has, so that flagged_rows ≤ rows.
+func reportFlags(src *minsheng.Source, rep *lake.Report, n notedRow) {
+	fl := n.flags
+	if len(fl) == 0 && !n.stray {
+		return
 	}
-	if err := account(t, rep, titles); err != nil {
-		return err
+	rep.Flagged++ // rows, not flags: flagged_rows ≤ rows
+	if n.stray {
+		r := minsheng.ReasonStrayQuote
+		rep.Flags[r.Code]++
+		if len(rep.FirstFlagged) < firstRejected {
+			rep.FirstFlagged = append(rep.FirstFlagged, lake.Rejection{Row: n.num, Code: r.Code, Zh: r.Zh, En: r.En})
+		}
 	}
-	rep.HiddenRows, rep.MergedRows = t.Info()
-	if landed {
-		if rep.LakeFile, err = lw.commit(writer, in.rel); err != nil {
+	for _, f := range fl {
+		rep.Flags[f.reason.Code]++
+		if len(rep.FirstFlagged) < firstRejected {
+			rep.FirstFlagged = append(rep.FirstFlagged, lake.Rejection{Row: n.num, Column: src.Columns[f.col].Header, Code: f.reason.Code, Zh: f.reason.Zh, En: f.reason.En, Value: f.value})
+		}
+	}
+}
+
+// quarantine counts a rejected row under each of its reasons once, lists its first problems, and
+// writes one quarantine row a problem, opening the quarantine file on the first.
+func (o *outputs) quarantine(src *minsheng.Source, rep *lake.Report, n notedRow) error {
+	rep.Rejected++
+	if o.qwriter == nil {
+		var err error
+		if o.qwriter, err = o.qw.open(o.qSchema); err != nil {
 			return err
 		}
 	}
-	if qwriter != nil {
-		if rep.QuarantineFile, err = qw.commit(qwriter, in.rel); err != nil {
+	seen := map[string]bool{}
+	qrows := make([]parquet.Row, 0, len(n.probs))
+	for _, p := range n.probs {
+		if !seen[p.reason.Code] {
+			rep.Reasons[p.reason.Code]++
+			seen[p.reason.Code] = true
+		}
+		rj := lake.Rejection{Row: n.num, Column: src.Columns[p.col].Header, Code: p.reason.Code, Zh: p.reason.Zh, En: p.reason.En, Value: p.value}
+		if len(rep.First) < firstRejected {
+			rep.First = append(rep.First, rj)
+		}
+		qrows = append(qrows, quarantineRow(o.qIdx, rep, src.Code, rj, n.values))
+	}
+	if _, err := o.qwriter.WriteRows(qrows); err != nil {
+		return fmt.Errorf("ingest: quarantine: %w", err)
+	}
+	return nil
+}
+
+// commit renames the files written into place, once the whole file was read and accounted for,
+// and names them in the report: the lake file only when a row landed, the quarantine file only
+// when one was rejected.
+func (o *outputs) commit(rel func(string) string, rep *lake.Report) error {
+	var err error
+	if o.landed {
+		if rep.LakeFile, err = o.lw.commit(o.writer, rel); err != nil {
+			return err
+		}
+	}
+	if o.qwriter != nil {
+		if rep.QuarantineFile, err = o.qw.commit(o.qwriter, rel); err != nil {
 			return err
 		}
 	}

@@ -308,22 +308,11 @@ func (p *rowPlan) blank(raw []string) bool {
 }
 
 // convert validates one raw row. It fills v.vals with the lake row and returns true, or returns
-// false with v.probs set.
+// false with v.probs set. Each column type has its own function below, which sets the column's
+// leaves of v.vals or appends to v.probs.
 func (v *validator) convert(raw []string, rowNum int) (ok bool) {
 	p := v.p
-	v.probs, v.flags = v.probs[:0], v.flags[:0]
-	for i, j := range p.pos {
-		if j >= 0 && j < len(raw) {
-			v.cells[i] = trimCell(raw[j])
-		} else {
-			v.cells[i] = ""
-		}
-	}
-	row := v.vals
-	copy(row, p.nulls)
-	row[p.fileLeaf] = v.file
-	row[p.rowLeaf] = parquet.Int32Value(int32(rowNum)).Level(0, 0, p.rowLeaf)
-
+	v.begin(raw, rowNum)
 	// The record's date first: the ages the checks need are ages on that day.
 	var recordDay time.Time
 	haveDay := false
@@ -341,145 +330,227 @@ func (v *validator) convert(raw []string, rowNum int) (ok bool) {
 		}
 		switch c.Type {
 		case minsheng.TypeName:
-			set(row, p.leaves[i].main, parquet.ByteArrayValue(bytesOf(v.maskName(cleanText(s)))))
+			v.convertName(i, s)
 		case minsheng.TypeTownship:
-			val, ok := p.dict[i][s] // county.HasTownship
-			if !ok {
-				v.probs = append(v.probs, problem{i, suggest(minsheng.ReasonTownshipUnknown, s, p.county.Townships), scrub(s)})
-				continue
-			}
-			row[p.leaves[i].main] = val
+			v.convertTownship(i, s)
 		case minsheng.TypeVillage:
-			if p.townCol >= 0 {
-				if vs, ok := p.villages[i][v.cells[p.townCol]]; ok { // a known township
-					val, ok := vs[s] // county.HasVillage
-					if !ok {
-						v.probs = append(v.probs, problem{i, suggest(minsheng.ReasonVillageUnknown, s, p.county.Villages[v.cells[p.townCol]]), scrub(s)})
-						continue
-					}
-					row[p.leaves[i].main] = val
-					continue
-				}
-			}
-			set(row, p.leaves[i].main, parquet.ByteArrayValue(bytesOf(v.text(i, s))))
+			v.convertVillage(i, s)
 		case minsheng.TypeEnum:
-			val, ok := p.dict[i][s] // one of c.Values
-			if !ok {
-				v.probs = append(v.probs, problem{i, p.enums[i], scrub(s)})
-				continue
-			}
-			row[p.leaves[i].main] = val
+			v.convertEnum(i, s)
 		case minsheng.TypeText:
-			s = v.text(i, s)
-			if isFormulaText(s) {
-				v.flags = append(v.flags, problem{i, minsheng.ReasonFormulaText, scrub(s)})
-			}
-			set(row, p.leaves[i].main, parquet.ByteArrayValue(bytesOf(s)))
-		case minsheng.TypeDate, minsheng.TypeMonth:
-			m, hit := v.memo[i].get(s)
-			if !hit {
-				var d time.Time
-				var err error
-				m.reason = minsheng.ReasonDateInvalid
-				if c.Type == minsheng.TypeMonth {
-					d, err = parseMonth(s)
-					m.reason = minsheng.ReasonMonthInvalid
-				} else {
-					d, err = parseDate(s)
-				}
-				switch {
-				case err != nil:
-					m.bad = true
-				case d.After(p.today):
-					m.bad, m.reason = true, minsheng.ReasonDateFuture
-				default:
-					m.day = d
-				}
-			}
-			if m.bad {
-				v.probs = append(v.probs, problem{i, m.reason, scrub(s)})
-				continue
-			}
-			d := m.day
-			if i == p.dateCol {
+			v.convertText(i, s)
+		case minsheng.TypeDate:
+			if d, ok := v.convertDay(i, s, parseDate, minsheng.ReasonDateInvalid); ok && i == p.dateCol {
 				recordDay, haveDay = d, true
 			}
-			set(row, p.leaves[i].main, parquet.Int32Value(int32(d.Unix()/86400)))
+		case minsheng.TypeMonth:
+			if d, ok := v.convertDay(i, s, parseMonth, minsheng.ReasonMonthInvalid); ok && i == p.dateCol {
+				recordDay, haveDay = d, true
+			}
 		case minsheng.TypeMoney:
-			m, hit := v.memo[i].get(s)
-			if !hit {
-				fen, err := parseMoney(s)
-				switch {
-				case errors.Is(err, errNegative):
-					m.bad, m.reason = true, minsheng.ReasonMoneyNegative
-				case err != nil:
-					m.bad, m.reason = true, minsheng.ReasonMoneyInvalid
-				default:
-					m.fen = fen
-				}
-			}
-			if m.bad {
-				v.probs = append(v.probs, problem{i, m.reason, scrub(s)})
-				continue
-			}
-			set(row, p.leaves[i].main, parquet.Int64Value(m.fen))
+			v.convertMoney(i, s)
 		case minsheng.TypeYear:
-			y, err := parseYear(s)
-			if err != nil {
-				v.probs = append(v.probs, problem{i, minsheng.ReasonYearInvalid, scrub(s)})
-				continue
-			}
-			set(row, p.leaves[i].main, parquet.Int32Value(int32(y)))
+			v.convertYear(i, s)
 		}
 	}
-	// Then the person, whose age is taken on the record's day.
-	var person idcard.ID
-	havePerson := false
-	if i := p.idCol; i >= 0 && v.cells[i] != "" {
-		e := v.person(v.cells[i])
-		switch {
-		case e.err != nil:
-			v.probs = append(v.probs, problem{i, idReason(e.err), idcard.Mask(idcard.Clean(v.cells[i]))})
-		case haveDay && e.id.Birth.After(recordDay):
-			v.probs = append(v.probs, problem{i, minsheng.ReasonBirthAfterDate, e.masked})
-		default:
-			person, havePerson = e.id, true
-			set(row, p.leaves[i].main, parquet.FixedLenByteArrayValue(e.pseudonym))
-			set(row, p.leaves[i].idMasked, parquet.ByteArrayValue(bytesOf(e.masked)))
-			if e.id.Male {
-				row[p.leaves[i].sex] = p.sexes[i][1]
-			} else {
-				row[p.leaves[i].sex] = p.sexes[i][0]
-			}
-			if haveDay {
-				y, m, d := recordDay.Date()
-				set(row, p.leaves[i].age, parquet.Int32Value(int32(ageOn(e.by, e.bm, e.bd, y, int(m), d))))
-			}
-		}
-	}
+	// Then the person, whose age is taken on the record's day, and the disability certificates,
+	// which must be the person's.
+	person, havePerson := v.convertID(recordDay, haveDay)
 	for i, c := range p.src.Columns {
-		if c.Type != minsheng.TypeDisabilityCert || v.cells[i] == "" {
-			continue
+		if c.Type == minsheng.TypeDisabilityCert && v.cells[i] != "" {
+			v.convertCert(i, person, havePerson)
 		}
-		cert := idcard.Clean(v.cells[i])
-		if utf8.RuneCountInString(cert) != 20 || !allDigits(cert[18:]) || cert[18] < '1' || cert[18] > '7' || cert[19] < '1' || cert[19] > '4' {
-			v.probs = append(v.probs, problem{i, minsheng.ReasonCertInvalid, idcard.Mask(cert)})
-			continue
-		}
-		id, err := idcard.Parse(cert[:18], p.today)
-		if err != nil {
-			v.probs = append(v.probs, problem{i, minsheng.ReasonCertInvalid, idcard.Mask(cert)})
-			continue
-		}
-		if havePerson && id.Number != person.Number {
-			v.probs = append(v.probs, problem{i, minsheng.ReasonCertMismatch, idcard.Mask(cert)})
-			continue
-		}
-		set(row, p.leaves[i].main, parquet.ByteArrayValue(bytesOf(idcard.Mask(id.Number+cert[18:]))))
-		set(row, p.leaves[i].category, parquet.Int32Value(int32(cert[18]-'0')))
-		set(row, p.leaves[i].grade, parquet.Int32Value(int32(cert[19]-'0')))
 	}
 	return len(v.probs) == 0
+}
+
+// begin starts a row afresh: no problems yet, each registry column's cell trimmed, and a lake row
+// of nulls but for the file and the row number.
+func (v *validator) begin(raw []string, rowNum int) {
+	p := v.p
+	v.probs, v.flags = v.probs[:0], v.flags[:0]
+	for i, j := range p.pos {
+		if j >= 0 && j < len(raw) {
+			v.cells[i] = trimCell(raw[j])
+		} else {
+			v.cells[i] = ""
+		}
+	}
+	row := v.vals
+	copy(row, p.nulls)
+	row[p.fileLeaf] = v.file
+	row[p.rowLeaf] = parquet.Int32Value(int32(rowNum)).Level(0, 0, p.rowLeaf)
+}
+
+// convertName lands a name masked: the lake holds no name in clear.
+func (v *validator) convertName(i int, s string) {
+	set(v.vals, v.p.leaves[i].main, parquet.ByteArrayValue(bytesOf(v.maskName(cleanText(s)))))
+}
+
+// convertTownship looks the cell up among the county's townships: the lookup is both the check
+// and the lake value. An unknown one is refused with the nearest name, when one is near.
+func (v *validator) convertTownship(i int, s string) {
+	p := v.p
+	val, ok := p.dict[i][s] // county.HasTownship
+	if !ok {
+		v.probs = append(v.probs, problem{i, suggest(minsheng.ReasonTownshipUnknown, s, p.county.Townships), scrub(s)})
+		return
+	}
+	v.vals[p.leaves[i].main] = val
+}
+
+// convertVillage checks a village against the villages of the row's township, when the row names
+// a known one; otherwise (no township column, or a township refused on its own) it lands as text.
+func (v *validator) convertVillage(i int, s string) {
+	p := v.p
+	if p.townCol >= 0 {
+		if vs, ok := p.villages[i][v.cells[p.townCol]]; ok { // a known township
+			val, ok := vs[s] // county.HasVillage
+			if !ok {
+				v.probs = append(v.probs, problem{i, suggest(minsheng.ReasonVillageUnknown, s, p.county.Villages[v.cells[p.townCol]]), scrub(s)})
+				return
+			}
+			v.vals[p.leaves[i].main] = val
+			return
+		}
+	}
+	set(v.vals, p.leaves[i].main, parquet.ByteArrayValue(bytesOf(v.text(i, s))))
+}
+
+// convertEnum looks the cell up among the column's values; the refusal names them.
+func (v *validator) convertEnum(i int, s string) {
+	p := v.p
+	val, ok := p.dict[i][s] // one of c.Values
+	if !ok {
+		v.probs = append(v.probs, problem{i, p.enums[i], scrub(s)})
+		return
+	}
+	v.vals[p.leaves[i].main] = val
+}
+
+// convertText lands free text (see text), flagging what Excel would take for a formula.
+func (v *validator) convertText(i int, s string) {
+	s = v.text(i, s)
+	if isFormulaText(s) {
+		v.flags = append(v.flags, problem{i, minsheng.ReasonFormulaText, scrub(s)})
+	}
+	set(v.vals, v.p.leaves[i].main, parquet.ByteArrayValue(bytesOf(s)))
+}
+
+// convertDay lands a date or a month cell, parsed by parse (parseDate or parseMonth) and refused
+// as invalid or in the future; it returns the day and true when the cell landed. A ledger repeats
+// its dates down many rows, so the parse goes through the column's memo.
+func (v *validator) convertDay(i int, s string, parse func(string) (time.Time, error), invalid minsheng.Reason) (time.Time, bool) {
+	p := v.p
+	m, hit := v.memo[i].get(s)
+	if !hit {
+		d, err := parse(s)
+		m.reason = invalid
+		switch {
+		case err != nil:
+			m.bad = true
+		case d.After(p.today):
+			m.bad, m.reason = true, minsheng.ReasonDateFuture
+		default:
+			m.day = d
+		}
+	}
+	if m.bad {
+		v.probs = append(v.probs, problem{i, m.reason, scrub(s)})
+		return time.Time{}, false
+	}
+	set(v.vals, p.leaves[i].main, parquet.Int32Value(int32(m.day.Unix()/86400)))
+	return m.day, true
+}
+
+// convertMoney lands an amount in fen, through the column's memo; a negative amount has a reason
+// of its own.
+func (v *validator) convertMoney(i int, s string) {
+	m, hit := v.memo[i].get(s)
+	if !hit {
+		fen, err := parseMoney(s)
+		switch {
+		case errors.Is(err, errNegative):
+			m.bad, m.reason = true, minsheng.ReasonMoneyNegative
+		case err != nil:
+			m.bad, m.reason = true, minsheng.ReasonMoneyInvalid
+		default:
+			m.fen = fen
+		}
+	}
+	if m.bad {
+		v.probs = append(v.probs, problem{i, m.reason, scrub(s)})
+		return
+	}
+	set(v.vals, v.p.leaves[i].main, parquet.Int64Value(m.fen))
+}
+
+// convertYear lands a year.
+func (v *validator) convertYear(i int, s string) {
+	y, err := parseYear(s)
+	if err != nil {
+		v.probs = append(v.probs, problem{i, minsheng.ReasonYearInvalid, scrub(s)})
+		return
+	}
+	set(v.vals, v.p.leaves[i].main, parquet.Int32Value(int32(y)))
+}
+
+// convertID lands the source's ID number, if it has one and the row fills it: as a pseudonym, a
+// mask, the sex, and the age on the record's day when the row has one. A birth after that day is
+// refused. It returns the person, and whether the number landed.
+func (v *validator) convertID(recordDay time.Time, haveDay bool) (idcard.ID, bool) {
+	p := v.p
+	i := p.idCol
+	if i < 0 || v.cells[i] == "" {
+		return idcard.ID{}, false
+	}
+	e := v.person(v.cells[i])
+	switch {
+	case e.err != nil:
+		v.probs = append(v.probs, problem{i, idReason(e.err), idcard.Mask(idcard.Clean(v.cells[i]))})
+		return idcard.ID{}, false
+	case haveDay && e.id.Birth.After(recordDay):
+		v.probs = append(v.probs, problem{i, minsheng.ReasonBirthAfterDate, e.masked})
+		return idcard.ID{}, false
+	}
+	row := v.vals
+	set(row, p.leaves[i].main, parquet.FixedLenByteArrayValue(e.pseudonym))
+	set(row, p.leaves[i].idMasked, parquet.ByteArrayValue(bytesOf(e.masked)))
+	if e.id.Male {
+		row[p.leaves[i].sex] = p.sexes[i][1]
+	} else {
+		row[p.leaves[i].sex] = p.sexes[i][0]
+	}
+	if haveDay {
+		y, m, d := recordDay.Date()
+		set(row, p.leaves[i].age, parquet.Int32Value(int32(ageOn(e.by, e.bm, e.bd, y, int(m), d))))
+	}
+	return e.id, true
+}
+
+// convertCert lands a disability certificate number (the holder's ID number, then the category
+// 1–7 and the grade 1–4) masked, with its category and grade; it is refused when malformed, or
+// when it is not the person's of the row.
+func (v *validator) convertCert(i int, person idcard.ID, havePerson bool) {
+	p := v.p
+	cert := idcard.Clean(v.cells[i])
+	if utf8.RuneCountInString(cert) != 20 || !allDigits(cert[18:]) || cert[18] < '1' || cert[18] > '7' || cert[19] < '1' || cert[19] > '4' {
+		v.probs = append(v.probs, problem{i, minsheng.ReasonCertInvalid, idcard.Mask(cert)})
+		return
+	}
+	id, err := idcard.Parse(cert[:18], p.today)
+	if err != nil {
+		v.probs = append(v.probs, problem{i, minsheng.ReasonCertInvalid, idcard.Mask(cert)})
+		return
+	}
+	if havePerson && id.Number != person.Number {
+		v.probs = append(v.probs, problem{i, minsheng.ReasonCertMismatch, idcard.Mask(cert)})
+		return
+	}
+	row := v.vals
+	set(row, p.leaves[i].main, parquet.ByteArrayValue(bytesOf(idcard.Mask(id.Number+cert[18:]))))
+	set(row, p.leaves[i].category, parquet.Int32Value(int32(cert[18]-'0')))
+	set(row, p.leaves[i].grade, parquet.Int32Value(int32(cert[19]-'0')))
 }
 
 // text is a free-text cell as it lands: without control characters, and with any ID number
