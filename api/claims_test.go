@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/minsheng/minsheng/api"
 	"github.com/minsheng/minsheng/indicators"
 	"github.com/minsheng/minsheng/internal/handlake"
 )
@@ -110,7 +109,7 @@ func TestHandClaimsByGroupOverHTTP(t *testing.T) {
 	dir := t.TempDir()
 	handlake.Build(t, dir)
 	loc := time.FixedZone("CST", 8*3600)
-	srv := api.New(api.Config{Dir: dir, Location: loc,
+	srv := newAPI(testConfig{Dir: dir, Location: loc,
 		Now: func() time.Time { return time.Date(2024, 11, 1, 9, 0, 0, 0, loc) }})
 	if moved, err := srv.Reload(context.Background()); err != nil || !moved {
 		t.Fatalf("reload: %v %v", moved, err)

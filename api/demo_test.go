@@ -41,7 +41,7 @@ var demo struct {
 	dir      string
 	cfg      warehouse.Config
 	expected *fixtures.Expected
-	srv      *api.Server
+	srv      *testServer
 	http     *httptest.Server
 }
 
@@ -109,7 +109,7 @@ func demoServer(t *testing.T) string {
 			if _, err := warehouse.Build(ctx, demo.cfg); err != nil {
 				return err
 			}
-			demo.srv = api.New(api.Config{Dir: dir, Location: shanghai(t),
+			demo.srv = newAPI(testConfig{Dir: dir, Location: shanghai(t),
 				Now:        func() time.Time { return time.Date(2024, 11, 2, 9, 0, 0, 0, time.UTC) },
 				Middleware: []gin.HandlerFunc{standIn}})
 			if _, err := demo.srv.Reload(ctx); err != nil {
@@ -517,7 +517,7 @@ func bilingual(msg string) bool {
 
 // TestNoWarehouse: before any build the server answers 503 with what to do, never a crash.
 func TestNoWarehouse(t *testing.T) {
-	srv := api.New(api.Config{Dir: t.TempDir()})
+	srv := newAPI(testConfig{Dir: t.TempDir()})
 	if _, err := srv.Reload(context.Background()); minsheng.ErrorCode(err) != minsheng.EUNAVAILABLE {
 		t.Fatalf("reload of an empty folder: %v, want %s", err, minsheng.EUNAVAILABLE)
 	}

@@ -30,7 +30,7 @@ func TestHandAPI(t *testing.T) {
 	loc := time.FixedZone("CST", 8*3600)
 	// every answer here is hand-worked, not scoped: the administrator asks (records_test.go scopes)
 	admin := func(c *gin.Context) { access.WithPrincipal(c, &account.Principal{Role: account.RoleAdmin}, "") }
-	srv := api.New(api.Config{Dir: dir, Location: loc,
+	srv := newAPI(testConfig{Dir: dir, Location: loc,
 		Now:        func() time.Time { return time.Date(2024, 11, 1, 9, 0, 0, 0, loc) },
 		Middleware: []gin.HandlerFunc{admin}})
 	if moved, err := srv.Reload(context.Background()); err != nil || !moved {

@@ -15,16 +15,15 @@ import (
 )
 
 func (s *Server) healthz(c *gin.Context) {
-	a := s.current.Load()
+	snap, err := s.cfg.Answers.Current()
 	var h gin.H
 	status := http.StatusOK
-	if a == nil {
-		err := *s.loadErr.Load()
+	if snap == nil {
 		status, h = http.StatusServiceUnavailable, gin.H{"status": "unavailable",
 			"error": gin.H{"code": minsheng.ErrorCode(err), "message": minsheng.ErrorMessage(err)}}
 	} else {
-		h = gin.H{"status": "ok", "warehouse": filepath.Base(a.snap.Path),
-			"loaded_at": a.snap.LoadedAt.In(s.cfg.Location).Format(time.RFC3339), "years": a.snap.Years()}
+		h = gin.H{"status": "ok", "warehouse": filepath.Base(snap.Path),
+			"loaded_at": snap.LoadedAt.In(s.cfg.Location).Format(time.RFC3339), "years": snap.Years()}
 	}
 	if s.cfg.Health != nil {
 		for k, v := range s.cfg.Health() {
@@ -62,28 +61,29 @@ func (s *Server) answer(c *gin.Context, name string, withAsOf bool, compute func
 // against the snapshot that answers, whether this request may have the answer, cached or not.
 func (s *Server) answerIf(c *gin.Context, name string, withAsOf bool, allow func(*indicators.Snapshot, query) error,
 	compute func(*indicators.Snapshot, query) (any, error)) {
-	a := s.current.Load()
-	if a == nil {
-		writeError(c, *s.loadErr.Load())
+	snap, err := s.cfg.Answers.Current()
+	if err != nil {
+		writeError(c, err)
 		return
 	}
-	q, err := s.parseQuery(c, a.snap, withAsOf)
+	q, err := s.parseQuery(c, snap, withAsOf)
 	if err != nil {
 		writeError(c, err)
 		return
 	}
 	if allow != nil {
-		if err := allow(a.snap, q); err != nil {
+		if err := allow(snap, q); err != nil {
 			writeError(c, err)
 			return
 		}
 	}
+	a := s.encodedOf(snap)
 	key := name + "|" + strconv.Itoa(q.year) + "|" + q.raw
 	if b, ok := a.cache.Load(key); ok {
 		writeJSON(c, b.([]byte))
 		return
 	}
-	v, err := compute(a.snap, q)
+	v, err := compute(snap, q)
 	if err != nil {
 		writeError(c, err)
 		return

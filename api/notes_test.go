@@ -59,7 +59,7 @@ func notesServer(t *testing.T) (string, string) {
 			access.WithPrincipal(c, p, "")
 		}
 	}
-	srv := api.New(api.Config{Dir: dir, Location: loc, Now: now, Notes: st, Middleware: []gin.HandlerFunc{standIn}})
+	srv := newAPI(testConfig{Dir: dir, Location: loc, Now: now, Notes: st, Middleware: []gin.HandlerFunc{standIn}})
 	hs := httptest.NewServer(srv.Handler())
 	t.Cleanup(hs.Close)
 	return hs.URL, dir

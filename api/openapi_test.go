@@ -30,7 +30,7 @@ type openAPIDoc struct {
 	} `json:"components"`
 }
 
-func servedOpenAPI(t *testing.T, srv *api.Server) openAPIDoc {
+func servedOpenAPI(t *testing.T, srv *testServer) openAPIDoc {
 	hs := httptest.NewServer(srv.Handler())
 	defer hs.Close()
 	var doc openAPIDoc
@@ -44,7 +44,7 @@ func servedOpenAPI(t *testing.T, srv *api.Server) openAPIDoc {
 // TestOpenAPIMatchesRoutes: the document served lists exactly the routes the server registers,
 // method by method.
 func TestOpenAPIMatchesRoutes(t *testing.T) {
-	srv := api.New(api.Config{Dir: t.TempDir()})
+	srv := newAPI(testConfig{Dir: t.TempDir()})
 	doc := servedOpenAPI(t, srv)
 	param := regexp.MustCompile(`\{([^}]+)\}`)
 	var documented, registered []string
@@ -71,7 +71,7 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 // TestOpenAPISchemasMatchAnswers: each response schema names exactly the JSON fields of the Go
 // type that answers it.
 func TestOpenAPISchemasMatchAnswers(t *testing.T) {
-	doc := servedOpenAPI(t, api.New(api.Config{Dir: t.TempDir()}))
+	doc := servedOpenAPI(t, newAPI(testConfig{Dir: t.TempDir()}))
 	types := map[string]any{
 		"Targets": indicators.Targets{}, "Target": indicators.Target{}, "TargetDetail": indicators.TargetDetail{},
 		"Month": indicators.Month{}, "TownshipValue": indicators.TownshipValue{}, "CategoryValue": indicators.CategoryValue{},

@@ -380,7 +380,7 @@ func TestIngestRunDetailOverHTTP(t *testing.T) {
 // TestRecordsNeedAWarehouse: before any warehouse, an allowed caller is told so (503); the
 // principal is still checked first.
 func TestRecordsNeedAWarehouse(t *testing.T) {
-	srv := api.New(api.Config{Dir: t.TempDir(), Middleware: []gin.HandlerFunc{standIn}})
+	srv := newAPI(testConfig{Dir: t.TempDir(), Middleware: []gin.HandlerFunc{standIn}})
 	hs := newServer(t, srv)
 	getAs(t, asUnit("县残联"), hs+"/api/v1/checks/10a_age/violations", http.StatusServiceUnavailable, nil)
 	getAs(t, asRole(account.RoleAssessor), hs+"/api/v1/assessment/enrollment/unenrolled", http.StatusServiceUnavailable, nil)
@@ -394,7 +394,7 @@ func TestRecordsNeedAWarehouse(t *testing.T) {
 	getAs(t, asRole(account.RoleAdmin), hs+"/api/v1/ingest/runs/"+strings.Repeat("a", 64), http.StatusNotFound, nil)
 }
 
-func newServer(t *testing.T, srv *api.Server) string {
+func newServer(t *testing.T, srv *testServer) string {
 	hs := httptest.NewServer(srv.Handler())
 	t.Cleanup(hs.Close)
 	return hs.URL

@@ -25,7 +25,7 @@ func (s *Server) ingestRuns(c *gin.Context) {
 	if p == nil {
 		return
 	}
-	all, err := s.runs.Runs()
+	all, err := s.cfg.Answers.Runs()
 	if err != nil {
 		writeError(c, err)
 		return

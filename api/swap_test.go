@@ -13,7 +13,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/minsheng/minsheng/api"
 	"github.com/minsheng/minsheng/fixtures"
 	"github.com/minsheng/minsheng/idcard"
 	"github.com/minsheng/minsheng/indicators"
@@ -45,7 +44,7 @@ func TestSwapUnderLoad(t *testing.T) {
 	if _, err := warehouse.Build(ctx, cfg); err != nil {
 		t.Fatal(err)
 	}
-	srv := api.New(api.Config{Dir: dir, Location: shanghai(t)})
+	srv := newAPI(testConfig{Dir: dir, Location: shanghai(t)})
 	if _, err := srv.Reload(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -121,7 +120,7 @@ func TestSwapUnderLoad(t *testing.T) {
 	t.Logf("%d requests during two swaps, none failed", ok.Load())
 }
 
-func waitFor(t *testing.T, srv *api.Server, path string) {
+func waitFor(t *testing.T, srv *testServer, path string) {
 	deadline := time.Now().Add(time.Minute)
 	for srv.Snapshot().Path != path {
 		if time.Now().After(deadline) {

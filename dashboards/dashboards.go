@@ -1,7 +1,8 @@
 // Package dashboards serves the leadership's pages: the overview, one page per target, one per
 // lead unit and the enrollment assessment, rendered on the server with html/template from the
-// answers the API serves (package indicators), with ECharts charts made by go-echarts, and the
-// bulletin as Excel. Everything a page needs is embedded and served by the binary itself.
+// current answers (package indicators, held by package site, which the API reads too), with
+// ECharts charts made by go-echarts, and the bulletin as Excel. Everything a page needs is
+// embedded and served by the binary itself. It registers its routes on the site's engine.
 package dashboards
 
 import (
@@ -33,7 +34,8 @@ import (
 //go:embed templates/*.html
 var templateFS embed.FS
 
-// Source is where the pages get their answers: the API server's current snapshot and runs.
+// Source is where the pages get their answers: the site's holder of the current answers (the
+// snapshot being served, nil before the first load) and the ingest history.
 type Source interface {
 	Snapshot() *indicators.Snapshot
 	Runs() ([]lake.Run, error)
@@ -87,7 +89,7 @@ func New(cfg Config) *Dashboards {
 }
 
 // Register adds the pages, the exports and the assets to the engine.
-func (d *Dashboards) Register(r *gin.Engine) {
+func (d *Dashboards) Register(r gin.IRouter) {
 	r.GET("/", d.overview)
 	r.GET("/targets/:code", d.target)
 	if d.cfg.Notes != nil {

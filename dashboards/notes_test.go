@@ -21,6 +21,7 @@ import (
 	"github.com/minsheng/minsheng/dashboards"
 	"github.com/minsheng/minsheng/lake"
 	"github.com/minsheng/minsheng/notes"
+	webshell "github.com/minsheng/minsheng/site"
 )
 
 // notesSite serves the demo year's warehouse with a notes store of its own (in a temp folder),
@@ -60,14 +61,15 @@ func newNotesSite(t *testing.T) *notesSite {
 			access.WithPrincipal(c, p, "tok")
 		}
 	}
-	srv := api.New(api.Config{Dir: demo.dir, Location: loc, Now: now, Notes: st, Middleware: []gin.HandlerFunc{standIn}})
-	if _, err := srv.Reload(context.Background()); err != nil {
+	answers := webshell.NewAnswers(demo.dir, loc, nil)
+	if _, err := answers.Reload(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	pages := dashboards.New(dashboards.Config{Source: srv, Registry: demo.cfg.Registry, Location: loc, Now: now, Notes: st})
-	pages.Register(srv.Engine())
-	srv.SetNotFound(pages.NotFound)
-	hs := httptest.NewServer(srv.Handler())
+	pages := dashboards.New(dashboards.Config{Source: answers, Registry: demo.cfg.Registry, Location: loc, Now: now, Notes: st})
+	r := webshell.NewEngine(nil, pages.NotFound, standIn)
+	api.New(api.Config{Answers: answers, Dir: demo.dir, Location: loc, Now: now, Notes: st}).Register(r)
+	pages.Register(r)
+	hs := httptest.NewServer(r)
 	t.Cleanup(hs.Close)
 	return &notesSite{url: hs.URL, dir: dir, store: st}
 }

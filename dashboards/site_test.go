@@ -19,6 +19,7 @@ import (
 	"github.com/minsheng/minsheng/dashboards"
 	"github.com/minsheng/minsheng/fixtures"
 	"github.com/minsheng/minsheng/ingest"
+	webshell "github.com/minsheng/minsheng/site"
 	"github.com/minsheng/minsheng/warehouse"
 )
 
@@ -82,14 +83,16 @@ func serve(t testing.TB, cfg warehouse.Config) *site {
 			access.WithPrincipal(c, p, "tok")
 		}
 	}
-	srv := api.New(api.Config{Dir: cfg.Dir, Location: loc, Now: now, Middleware: []gin.HandlerFunc{standIn}})
-	if _, err := srv.Reload(ctx); err != nil {
+	// the pages beside the API on site's engine, over its holder of the answers
+	answers := webshell.NewAnswers(cfg.Dir, loc, nil)
+	if _, err := answers.Reload(ctx); err != nil {
 		t.Fatal(err)
 	}
-	pages := dashboards.New(dashboards.Config{Source: srv, Registry: cfg.Registry, Location: loc, Now: now, Dir: cfg.Dir})
-	pages.Register(srv.Engine())
-	srv.SetNotFound(pages.NotFound)
-	hs := httptest.NewServer(srv.Handler())
+	pages := dashboards.New(dashboards.Config{Source: answers, Registry: cfg.Registry, Location: loc, Now: now, Dir: cfg.Dir})
+	r := webshell.NewEngine(nil, pages.NotFound, standIn)
+	api.New(api.Config{Answers: answers, Dir: cfg.Dir, Location: loc, Now: now}).Register(r)
+	pages.Register(r)
+	hs := httptest.NewServer(r)
 	return &site{dir: cfg.Dir, cfg: cfg, url: hs.URL, srv: hs}
 }
 

@@ -24,6 +24,7 @@ import (
 	"github.com/minsheng/minsheng/internal/browser"
 	"github.com/minsheng/minsheng/internal/handlake"
 	"github.com/minsheng/minsheng/pipeline"
+	webshell "github.com/minsheng/minsheng/site"
 	"github.com/minsheng/minsheng/uploads"
 )
 
@@ -47,19 +48,19 @@ func uploadSite(t *testing.T) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := api.New(api.Config{Dir: dir})
-	r := srv.Engine()
+	answers := webshell.NewAnswers(dir, nil, nil)
 	as := map[string]*account.Principal{
 		"":        {Kind: account.KindUser, Name: "gonghui", Role: account.RoleUnit, Unit: "县总工会"},
 		"canlian": {Kind: account.KindUser, Name: "canlian", Role: account.RoleUnit, Unit: "县残联"},
 		"leader":  {Kind: account.KindUser, Name: "xianzhang", Role: account.RoleLeader},
 	}
-	r.Use(func(c *gin.Context) {
+	pages := dashboards.New(dashboards.Config{Source: answers, Registry: cfg.Registry, Uploads: svc, Dir: dir})
+	r := webshell.NewEngine(nil, nil, func(c *gin.Context) {
 		if p, ok := as[c.GetHeader("X-Test-As")]; ok {
 			access.WithPrincipal(c, p, "csrf-token-of-the-session")
 		}
 	})
-	pages := dashboards.New(dashboards.Config{Source: srv, Registry: cfg.Registry, Uploads: svc, Dir: dir})
+	api.New(api.Config{Answers: answers, Dir: dir}).Register(r)
 	pages.Register(r)
 	hs := httptest.NewServer(r)
 	t.Cleanup(hs.Close)

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/minsheng/minsheng"
@@ -59,6 +60,8 @@ type Pipeline struct {
 	up      *ingest.Ingester
 	slots   chan struct{}
 	perUnit map[string]chan struct{}
+
+	onBuild atomic.Pointer[func(context.Context, *warehouse.BuildResult)] // OnBuild's
 }
 
 // New checks the configuration. Call Close when done, so no background build outlives its owner.
@@ -152,10 +155,18 @@ func (p *Pipeline) Upload(ctx context.Context, source, path, name string) (*lake
 // uploadsAtOnce is how many uploaded files are ingested at once, each by several goroutines.
 const uploadsAtOnce = 2
 
+// OnBuild sets who is handed each build this pipeline swaps in, as soon as it is swapped in
+// (by Run, Build or BuildSoon): the serving site's holder of the current answers, which loads it
+// at once (site.Answers.Built). A build made by another process is not handed over; the holder
+// watches for those. f runs before the build's caller gets the result.
+func (p *Pipeline) OnBuild(f func(ctx context.Context, res *warehouse.BuildResult)) {
+	p.onBuild.Store(&f)
+}
+
 // BuildSoon asks for a rebuild in the background and returns at once. Requests made while one
 // waits, and all those made while one builds, are served by one more build; a build never runs
-// beside the nightly run (they share the pipeline's lock). The serving API notices the new
-// CURRENT on its own (api.Server.Watch). A failed build is logged; the previous warehouse serves.
+// beside the nightly run (they share the pipeline's lock). The build is handed to OnBuild's
+// function. A failed build is logged; the previous warehouse serves.
 func (p *Pipeline) BuildSoon() {
 	p.soon.Lock()
 	defer p.soon.Unlock()
@@ -204,7 +215,14 @@ func (p *Pipeline) Build(ctx context.Context) (*warehouse.BuildResult, error) {
 }
 
 func (p *Pipeline) build(ctx context.Context) (*warehouse.BuildResult, error) {
-	return warehouse.Build(ctx, warehouse.Config{Dir: p.cfg.Dir, Registry: p.cfg.Registry, County: p.cfg.County, Plans: p.cfg.Plans})
+	res, err := warehouse.Build(ctx, warehouse.Config{Dir: p.cfg.Dir, Registry: p.cfg.Registry, County: p.cfg.County, Plans: p.cfg.Plans})
+	if err != nil {
+		return nil, err
+	}
+	if f := p.onBuild.Load(); f != nil && *f != nil {
+		(*f)(ctx, res)
+	}
+	return res, nil
 }
 
 // built reports whether a warehouse has been swapped in.

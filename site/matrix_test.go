@@ -166,7 +166,7 @@ func TestRouteRoleMatrix(t *testing.T) {
 func TestPolicyCoversEveryRoute(t *testing.T) {
 	f := newFixture(t)
 	registered := map[string]bool{}
-	for _, r := range f.site.API.Engine().Routes() {
+	for _, r := range f.site.Engine().Routes() {
 		key := r.Method + " " + r.Path
 		registered[key] = true
 		if _, ok := access.Policy[key]; !ok {
@@ -206,7 +206,7 @@ func (f *fixture) asset(t *testing.T, name string) string {
 
 // unitCheck is a check of the first unit's (one with violations).
 func (f *fixture) unitCheck(t *testing.T) string {
-	checks, err := f.site.API.Snapshot().Checks(handlake.Year)
+	checks, err := f.site.Answers.Snapshot().Checks(handlake.Year)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -221,7 +221,7 @@ func (f *fixture) unitCheck(t *testing.T) string {
 
 // unitTarget is a target code the first unit leads.
 func (f *fixture) unitTarget(t *testing.T) string {
-	ts, err := f.site.API.Snapshot().Targets(handlake.Year, time.Time{}) // zero: at the data end
+	ts, err := f.site.Answers.Snapshot().Targets(handlake.Year, time.Time{}) // zero: at the data end
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -247,7 +247,7 @@ func (f *fixture) unitSource(t *testing.T) string {
 
 // unitRun is the SHA-256 of a file the first unit sent.
 func (f *fixture) unitRun(t *testing.T) string {
-	runs, err := f.site.API.Runs()
+	runs, err := f.site.Answers.Runs()
 	if err != nil {
 		t.Fatal(err)
 	}

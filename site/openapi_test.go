@@ -41,7 +41,7 @@ func TestOpenAPICoversTheSite(t *testing.T) {
 			documented = append(documented, strings.ToUpper(method)+" "+param.ReplaceAllString(path, ":$1"))
 		}
 	}
-	for _, r := range f.site.API.Engine().Routes() {
+	for _, r := range f.site.Engine().Routes() {
 		if strings.HasPrefix(r.Path, "/api/") || r.Path == "/healthz" {
 			registered = append(registered, r.Method+" "+r.Path)
 		}

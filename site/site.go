@@ -1,6 +1,9 @@
 // Package site assembles the service one data folder serves: the indicator API, the dashboards,
-// the login, uploads, notes and the administrator's pages, all behind the access guard. It is
-// what `minsheng serve` runs and what the route × role tests exercise.
+// the login, uploads, notes and the administrator's pages, all behind the access guard. It owns
+// the Gin engine (NewEngine) and the one holder of the current answers (Answers), which the
+// pipeline hands each build it makes; api, dashboards and uploads are peers that each register
+// their own routes on the engine and import none of one another. It is what `minsheng serve`
+// runs and what the route × role tests exercise.
 package site
 
 import (
@@ -39,6 +42,7 @@ type Config struct {
 
 // Site is the assembled service.
 type Site struct {
+	Answers  *Answers // the current answers every route reads
 	API      *api.Server
 	Pages    *dashboards.Dashboards
 	Guard    *access.Guard
@@ -46,6 +50,7 @@ type Site struct {
 	Audit    *audit.Log
 	Notes    *notes.Store
 	Uploads  *uploads.Service
+	engine   *gin.Engine
 	pipeline *pipeline.Pipeline
 	limits   Limits
 }
@@ -74,10 +79,12 @@ func New(cfg Config) (*Site, error) {
 	}
 	accounts.Location = cfg.Location
 	s := &Site{Accounts: accounts, Audit: log, pipeline: cfg.Pipeline, limits: cfg.Limits.withDefaults()}
+	s.Answers = NewAnswers(cfg.Dir, cfg.Location, cfg.Log)
+	cfg.Pipeline.OnBuild(s.Answers.Built) // a build of this process is served at once, not at the next Watch
 	s.Notes, err = notes.Open(notes.Config{Dir: cfg.Dir, Plans: cfg.Plans, Registry: cfg.Registry, Location: cfg.Location,
 		Audit: log, Now: cfg.Now,
-		// the current warehouse's masked names, read when a note is written (s.API is set below)
-		NameIn: func(text string) (string, bool) { return s.API.Snapshot().NameIn(text) }})
+		// the current warehouse's masked names, read when a note is written
+		NameIn: func(text string) (string, bool) { return s.Answers.Snapshot().NameIn(text) }})
 	if err != nil {
 		return nil, err
 	}
@@ -92,16 +99,16 @@ func New(cfg Config) (*Site, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.API = api.New(api.Config{Dir: cfg.Dir, Location: cfg.Location, Now: cfg.Now, Log: cfg.Log,
-		Notes: s.Notes, Middleware: []gin.HandlerFunc{s.headers, s.Guard.Middleware, s.uploadDeadlines},
+	s.API = api.New(api.Config{Answers: s.Answers, Dir: cfg.Dir, Location: cfg.Location, Now: cfg.Now, Notes: s.Notes,
 		Health: func() map[string]any { return map[string]any{"audit_failures": log.Failures()} }})
-	s.Pages = dashboards.New(dashboards.Config{Source: s.API, Registry: cfg.Registry, Location: cfg.Location, Now: cfg.Now,
+	s.Pages = dashboards.New(dashboards.Config{Source: s.Answers, Registry: cfg.Registry, Location: cfg.Location, Now: cfg.Now,
 		Auth: s.Guard, Accounts: accounts, Audit: log, Notes: s.Notes, Uploads: s.Uploads, Dir: cfg.Dir})
-	r := s.API.Engine()
-	s.Pages.Register(r)
-	s.Uploads.Register(r)
-	r.GET("/api/v1/me", s.Guard.Me)
-	s.API.SetNotFound(s.Pages.NotFound)
+	// the guard runs before every route, the 404 and 405 answers included
+	s.engine = NewEngine(cfg.Log, s.Pages.NotFound, s.headers, s.Guard.Middleware, s.uploadDeadlines)
+	s.API.Register(s.engine)
+	s.Pages.Register(s.engine)
+	s.Uploads.Register(s.engine)
+	s.engine.GET("/api/v1/me", s.Guard.Me)
 	return s, nil
 }
 
@@ -111,5 +118,8 @@ func (s *Site) Close() {
 	s.Guard.Close() // the summaries of refusal floods still being counted
 }
 
+// Engine is the site's Gin engine, every route registered.
+func (s *Site) Engine() *gin.Engine { return s.engine }
+
 // Handler is the site's HTTP handler.
-func (s *Site) Handler() http.Handler { return headAsGet(s.API.Handler()) }
+func (s *Site) Handler() http.Handler { return headAsGet(s.engine) }

@@ -44,9 +44,10 @@ type fixture struct {
 	site     *site.Site
 	url      string
 	clock    *clock
-	unit     string // the lead unit of account "unit"
-	unit2    string // the lead unit of account "unit2"
-	token    string // an API token acting for account "unit"
+	pipeline *pipeline.Pipeline // the site's: its builds are handed to the site's answers
+	unit     string             // the lead unit of account "unit"
+	unit2    string             // the lead unit of account "unit2"
+	token    string             // an API token acting for account "unit"
 	password map[string]string
 }
 
@@ -80,7 +81,7 @@ func newFixtureWith(t *testing.T, with func(*site.Config)) *fixture {
 	}
 	t.Cleanup(s.Close)
 	s.Accounts.Hash = account.Params{Memory: 64, Time: 1, Threads: 1} // fast for tests
-	if _, err := s.API.Reload(context.Background()); err != nil {
+	if _, err := s.Answers.Reload(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -90,10 +91,10 @@ func newFixtureWith(t *testing.T, with func(*site.Config)) *fixture {
 	hs := s.Server()
 	go hs.Serve(s.Listen(ln))
 	t.Cleanup(func() { hs.Close() })
-	f := &fixture{dir: dir, cfg: cfg, site: s, url: "http://" + ln.Addr().String(), clock: clk, password: map[string]string{}}
+	f := &fixture{dir: dir, cfg: cfg, site: s, url: "http://" + ln.Addr().String(), clock: clk, pipeline: p, password: map[string]string{}}
 
 	// the units: the first lead unit with a check that has violations, and another
-	snap := s.API.Snapshot()
+	snap := s.Answers.Snapshot()
 	checks, err := snap.Checks(handlake.Year)
 	if err != nil {
 		t.Fatal(err)

@@ -125,38 +125,29 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	defer web.Close() // an upload's background build ends before serve returns
-	srv := web.API
+	// the one holder of the answers: the pipeline hands it every build of this process (site.New)
+	answers := web.Answers
 
-	if _, err := srv.Reload(ctx); err != nil {
+	if _, err := answers.Reload(ctx); err != nil {
 		if minsheng.ErrorCode(err) != minsheng.EUNAVAILABLE {
 			return err
 		}
 		// no warehouse yet: build one from the lake as it is, serving 503 meanwhile
 		wg.Go(func() {
-			if _, err := p.Build(ctx); err != nil {
-				if ctx.Err() != nil {
-					return
-				}
+			if _, err := p.Build(ctx); err != nil && ctx.Err() == nil {
 				log.Error("first build failed", "err", buildError(err))
-				return
-			}
-			if _, err := srv.Reload(ctx); err != nil {
-				log.Error("loading the first build failed", "err", err)
 			}
 		})
 	}
-	wg.Go(func() { srv.Watch(ctx, 2*time.Second) })
+	// a build made by another process (minsheng build beside the server) is found by watching
+	wg.Go(func() { answers.Watch(ctx, 2*time.Second) })
 	if !off {
 		wg.Go(func() {
 			nightly.Run(ctx, sched, log, func(ctx context.Context) error {
-				res, err := p.Run(ctx)
-				if err != nil {
+				if _, err := p.Run(ctx); err != nil {
 					return buildError(err)
 				}
-				if res.Build != nil {
-					_, err = srv.Reload(ctx)
-				}
-				return err
+				return nil
 			})
 		})
 	}
