@@ -90,7 +90,7 @@ func (d *Dashboards) exportRejections(c *gin.Context) {
 	}
 	var rows []quarantined
 	if rep.QuarantineFile != "" {
-		if rows, err = readQuarantine(filepath.Join(d.cfg.Dir, filepath.FromSlash(rep.QuarantineFile))); err != nil {
+		if rows, err = readQuarantine(lake.Layout{Dir: d.cfg.Dir}.File(rep.QuarantineFile)); err != nil {
 			d.fail(c, err)
 			return
 		}

@@ -52,6 +52,10 @@ func (l Layout) Notes() string        { return filepath.Join(l.Dir, "notes", "no
 func (l Layout) NotesLock() string    { return filepath.Join(l.Dir, "notes", ".notes.lock") }
 func (l Layout) DemoAccounts() string { return filepath.Join(l.Dir, "demo-accounts.txt") }
 
+// File is a file the manifest names (Entry.LakeFile, Entry.QuarantineFile): slash-separated and
+// relative to the data folder, as written there.
+func (l Layout) File(rel string) string { return filepath.Join(l.Dir, filepath.FromSlash(rel)) }
+
 // ArchivePath is where the original with this SHA-256 is kept.
 func (l Layout) ArchivePath(sha, ext string) string {
 	return filepath.Join(l.Archive(), sha[:2], sha+ext)

@@ -274,7 +274,7 @@ func createLakeViews(ctx context.Context, conn *sql.Conn, dataDir string, reg *m
 		if e.LakeFile == "" {
 			continue // landed with no valid row: nothing to read
 		}
-		p, err := filepath.Abs(filepath.Join(dataDir, filepath.FromSlash(e.LakeFile)))
+		p, err := filepath.Abs(lake.Layout{Dir: dataDir}.File(e.LakeFile))
 		if err != nil {
 			return nil, fmt.Errorf("warehouse: %w", err)
 		}
