@@ -22,6 +22,7 @@ import (
 	"golang.org/x/text/transform"
 
 	"github.com/minsheng/minsheng/fixtures"
+	"github.com/minsheng/minsheng/lake"
 )
 
 // fixturesInfo is the generated year: the lead units' own mixed files.
@@ -109,7 +110,7 @@ func ensureFixtures(ctx context.Context, o options) (*fixturesInfo, error) {
 // ingest reads them.
 func ensureCSV(ctx context.Context, o options, fx *fixturesInfo) (*csvInfo, error) {
 	dir := filepath.Join(o.dir, "csv")
-	ci := &csvInfo{inbox: filepath.Join(dir, "inbox")}
+	ci := &csvInfo{inbox: lake.Layout{Dir: dir}.Inbox()}
 	list := filepath.Join(dir, "files.json")
 	if done(dir, o) {
 		b, err := os.ReadFile(list)

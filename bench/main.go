@@ -29,6 +29,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/minsheng/minsheng/lake"
 )
 
 func main() {
@@ -168,7 +170,7 @@ func run(ctx context.Context, args []string) error {
 		return err
 	}
 	if o.mixed {
-		res, dir, err := runIngest(ctx, o, bins[0], "mixed", filepath.Join(fx.dir, "inbox"), fx.rows)
+		res, dir, err := runIngest(ctx, o, bins[0], "mixed", lake.Layout{Dir: fx.dir}.Inbox(), fx.rows)
 		if err != nil {
 			return err
 		}

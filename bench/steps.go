@@ -96,7 +96,7 @@ func runIngest(ctx context.Context, o options, b ingestBin, files, inbox string,
 	if err := os.RemoveAll(dir); err != nil {
 		return nil, "", err
 	}
-	if err := linkTree(inbox, filepath.Join(dir, "inbox")); err != nil {
+	if err := linkTree(inbox, lake.Layout{Dir: dir}.Inbox()); err != nil {
 		return nil, "", err
 	}
 	logf("%s on the %s files …", b.label, files)
@@ -117,8 +117,8 @@ func runIngest(ctx context.Context, o options, b ingestBin, files, inbox string,
 			res.refused++
 		}
 	}
-	res.lake = dirSize(filepath.Join(dir, "lake"))
-	res.quar = dirSize(filepath.Join(dir, "quarantine"))
+	res.lake = dirSize(lake.Layout{Dir: dir}.Lake())
+	res.quar = dirSize(lake.Layout{Dir: dir}.Quarantine())
 	logf("  %d rows (%d landed, %d rejected) in %s: %.0f rows/s, CPU %.0f%%, peak RSS %s",
 		res.rows, res.landed, res.rejected, m.wall.Round(100*time.Millisecond), res.rate(), m.cpuPercent(), mib(m.maxRSS))
 	if expected >= 0 && res.rows != expected || res.refused > 0 {
@@ -241,7 +241,7 @@ func hasSubcommand(ctx context.Context, bin, sub string) bool {
 // while the binary has no build subcommand, warehouse.Build in a child process of the driver.
 func runBuild(ctx context.Context, o options, dir string) (*buildResult, error) {
 	res := &buildResult{}
-	if err := os.RemoveAll(filepath.Join(dir, "warehouse")); err != nil {
+	if err := os.RemoveAll(lake.Layout{Dir: dir}.Warehouse()); err != nil {
 		return nil, err
 	}
 	if hasSubcommand(ctx, o.minsheng, "build") {
@@ -258,7 +258,7 @@ func runBuild(ctx context.Context, o options, dir string) (*buildResult, error) 
 		res.m = measure(ctx, nil, self, childBuild, dir)
 	}
 	res.err = res.m.exitErr
-	res.warehouse = dirSize(filepath.Join(dir, "warehouse"))
+	res.warehouse = dirSize(lake.Layout{Dir: dir}.Warehouse())
 	if res.err != nil {
 		logf("  build failed: %v", res.err)
 	} else {

@@ -191,7 +191,8 @@ func prepareRekey(ctx context.Context, cfg RekeyConfig) (staging string, plan sw
 	if err := stageRekey(ctx, cfg, staging, key, res); err != nil {
 		return fail(err)
 	}
-	plan = swapPlan{In: []string{"lake", "quarantine", "reports", "manifest.jsonl", filepath.Base(KeyCheckFile(cfg.Dir))}}
+	plan = swapPlan{In: []string{filepath.Base(layout.Lake()), filepath.Base(layout.Quarantine()), filepath.Base(layout.Reports()),
+		filepath.Base(layout.Manifest()), filepath.Base(layout.KeyCheck())}}
 	keyName := filepath.Base(layout.KeyFile())
 	if res.KeyInDataDir && samePath(cfg.NewKeyFile, layout.KeyFile()) {
 		if err := writeKeyFile(filepath.Join(staging, keyName), key); err != nil {
