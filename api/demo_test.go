@@ -418,7 +418,7 @@ func TestAsOfOverHTTP(t *testing.T) {
 				want = "严重滞后"
 			}
 		}
-		if tg.Status != want {
+		if string(tg.Status) != want {
 			t.Errorf("%s on Dec 31: completion %v status %s, want %s", tg.Code, val(tg.Completion), tg.Status, want)
 		}
 	}

@@ -70,7 +70,7 @@ func TestHandAPI(t *testing.T) {
 					continue
 				}
 				found = true
-				checkCase(t, path, c, tg.Actual, tg.Status, raw.Targets[i]["actual"])
+				checkCase(t, path, c, tg.Actual, string(tg.Status), raw.Targets[i]["actual"])
 			}
 			if !found {
 				t.Errorf("%s: no %s", path, c.Code)
@@ -91,7 +91,7 @@ func TestHandAPI(t *testing.T) {
 			if got.Code != c.Code || got.AsOf != c.AsOf || got.DataAsOf != dataAsOf(c.AsOf) {
 				t.Errorf("%s: code %s as_of %s data_as_of %s", path, got.Code, got.AsOf, got.DataAsOf)
 			}
-			checkCase(t, path, c, got.Actual, got.Status, raw["actual"])
+			checkCase(t, path, c, got.Actual, string(got.Status), raw["actual"])
 		}
 	})
 

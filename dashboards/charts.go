@@ -34,11 +34,11 @@ type LegendItem struct {
 }
 
 // statusLegend lists the statuses the bars show, in the order a leader acts on them.
-func statusLegend(statuses map[string]bool) []LegendItem {
+func statusLegend(statuses map[minsheng.Status]bool) []LegendItem {
 	var out []LegendItem
-	for _, s := range []string{"严重滞后", "未达标", "滞后", "正常", "已完成", "达标", "监测", "无数据"} {
+	for _, s := range minsheng.Statuses {
 		if statuses[s] {
-			out = append(out, LegendItem{Label: s, Color: colorOf(s)})
+			out = append(out, LegendItem{Label: string(s), Color: colorOf(s)})
 		}
 	}
 	return out
@@ -60,13 +60,13 @@ func patch(c Chart, change func(map[string]any)) Chart {
 }
 
 // status colours: green done or on track, amber behind, red far behind; grey when not judged
-var statusColor = map[string]string{
-	"已完成": "#1b7a3d", "正常": "#43a047", "达标": "#1b7a3d",
-	"滞后": "#e0a000", "未达标": "#c62828", "严重滞后": "#c62828",
-	"监测": "#607d8b", "无数据": "#9e9e9e",
+var statusColor = map[minsheng.Status]string{
+	minsheng.StatusDone: "#1b7a3d", minsheng.StatusOnTrack: "#43a047", minsheng.StatusMet: "#1b7a3d",
+	minsheng.StatusLagging: "#e0a000", minsheng.StatusNotMet: "#c62828", minsheng.StatusFarBehind: "#c62828",
+	minsheng.StatusMonitored: "#607d8b", minsheng.StatusNoData: "#9e9e9e",
 }
 
-func colorOf(status string) string {
+func colorOf(status minsheng.Status) string {
 	if c, ok := statusColor[status]; ok {
 		return c
 	}
@@ -93,7 +93,7 @@ func baseOpts(height int) []charts.GlobalOpts {
 func completionChart(t *indicators.Targets) Chart {
 	var names []string
 	var data []opts.BarData
-	shown := map[string]bool{}
+	shown := map[minsheng.Status]bool{}
 	for i := len(t.Targets) - 1; i >= 0; i-- { // ECharts draws a category axis bottom-up
 		tg := t.Targets[i]
 		if tg.Kind != minsheng.KindCount || tg.Completion == nil {

@@ -164,23 +164,20 @@ func (d *Dashboards) layout(t *indicators.Targets, title, query string) page {
 	return p
 }
 
-// statusRank orders the overview: the ones to act on first.
-var statusRank = map[string]int{"严重滞后": 0, "未达标": 1, "滞后": 2, "无数据": 3, "正常": 4, "已完成": 5, "达标": 5, "监测": 6}
-
 // StatusCounts counts the targets by how they stand.
 type StatusCounts struct{ Done, OnTrack, Behind, Monitor int }
 
 func countStatuses(ts []indicators.Target) StatusCounts {
 	var s StatusCounts
 	for _, t := range ts {
-		switch t.Status {
-		case "已完成", "达标":
+		switch {
+		case t.Status.Done():
 			s.Done++
-		case "正常":
+		case t.Status == minsheng.StatusOnTrack:
 			s.OnTrack++
-		case "滞后", "严重滞后", "未达标":
+		case t.Status.Lagging():
 			s.Behind++
-		case "监测":
+		case t.Status == minsheng.StatusMonitored:
 			s.Monitor++
 		}
 	}
@@ -190,7 +187,7 @@ func countStatuses(ts []indicators.Target) StatusCounts {
 // laggingFirst is the list ordered by status rank, the plan's order within a rank.
 func laggingFirst(ts []indicators.Target) []indicators.Target {
 	out := slices.Clone(ts)
-	sort.SliceStable(out, func(i, j int) bool { return statusRank[out[i].Status] < statusRank[out[j].Status] })
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Status.Rank() < out[j].Status.Rank() })
 	return out
 }
 
@@ -280,7 +277,7 @@ type CheckLink struct {
 }
 
 func shortfallOf(c *gin.Context, det *indicators.TargetDetail) *Shortfall {
-	if det.Kind != minsheng.KindStandard || det.Status != "未达标" || det.Numerator == nil || det.Denominator == nil {
+	if det.Kind != minsheng.KindStandard || det.Status != minsheng.StatusNotMet || det.Numerator == nil || det.Denominator == nil {
 		return nil
 	}
 	sf := &Shortfall{Checked: *det.Denominator, Short: *det.Denominator - int64(math.Round(*det.Numerator)), Unit: det.Unit}

@@ -12,6 +12,7 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/xuri/excelize/v2"
 
+	"github.com/minsheng/minsheng"
 	"github.com/minsheng/minsheng/indicators"
 	"github.com/minsheng/minsheng/notes"
 )
@@ -60,10 +61,10 @@ type (
 )
 
 // chipColors are the status chips' colours in app.css (background, text).
-var chipColors = map[string][2]string{
-	"已完成": {"#1B7A3D", "#FFFFFF"}, "达标": {"#1B7A3D", "#FFFFFF"}, "正常": {"#1B7A3D", "#FFFFFF"},
-	"滞后": {"#E0A000", "#222222"}, "严重滞后": {"#C62828", "#FFFFFF"}, "未达标": {"#C62828", "#FFFFFF"},
-	"监测": {"#607D8B", "#FFFFFF"}, "无数据": {"#9E9E9E", "#FFFFFF"},
+var chipColors = map[minsheng.Status][2]string{
+	minsheng.StatusDone: {"#1B7A3D", "#FFFFFF"}, minsheng.StatusMet: {"#1B7A3D", "#FFFFFF"}, minsheng.StatusOnTrack: {"#1B7A3D", "#FFFFFF"},
+	minsheng.StatusLagging: {"#E0A000", "#222222"}, minsheng.StatusFarBehind: {"#C62828", "#FFFFFF"}, minsheng.StatusNotMet: {"#C62828", "#FFFFFF"},
+	minsheng.StatusMonitored: {"#607D8B", "#FFFFFF"}, minsheng.StatusNoData: {"#9E9E9E", "#FFFFFF"},
 }
 
 // style is the data cells' style of a kind: "text", "wrap", "int", "num", "pct", "pct2", "date",
@@ -94,7 +95,7 @@ func (b *book) style(kind string) int {
 	default:
 		if status, ok := strings.CutPrefix(kind, "status:"); ok {
 			st.Alignment.Horizontal = "center"
-			if c, ok := chipColors[status]; ok {
+			if c, ok := chipColors[minsheng.Status(status)]; ok {
 				st.Fill = excelize.Fill{Type: "pattern", Color: []string{c[0]}, Pattern: 1}
 				st.Font = &excelize.Font{Color: c[1], Bold: true}
 			}

@@ -76,7 +76,7 @@ func TestExportOverview(t *testing.T) {
 		if err != nil || math.Abs(v-want) > 1e-6 || typ == excelize.CellTypeSharedString || typ == excelize.CellTypeInlineString {
 			t.Errorf("%s: 完成值 %q (%v, cell type %v), want the number %v", tg.Code, r[5], err, typ, want)
 		}
-		if r[7] != tg.Status {
+		if r[7] != string(tg.Status) {
 			t.Errorf("%s: 状态 %q, want %q", tg.Code, r[7], tg.Status)
 		}
 	}

@@ -81,7 +81,7 @@ func TestOverviewOrder(t *testing.T) {
 	}
 	status := map[string]string{}
 	for _, tg := range list.Targets {
-		status[tg.Code] = tg.Status
+		status[tg.Code] = string(tg.Status)
 	}
 	rank := map[string]int{"严重滞后": 0, "未达标": 1, "滞后": 2, "无数据": 3, "正常": 4, "已完成": 5, "达标": 5, "监测": 6}
 	rows := rowCode.FindAllStringSubmatch(string(body), -1)

@@ -15,29 +15,29 @@ type Value struct {
 	Numerator    *float64
 	Denominator  *int64
 	AmountYuan   *float64
-	Completion   *float64 // count: actual / target
-	Status       string   // 已完成 正常 滞后 严重滞后 | 达标 未达标 | 监测 | 无数据
+	Completion   *float64        // count: actual / target
+	Status       minsheng.Status // 已完成 正常 滞后 严重滞后 | 达标 未达标 | 监测 | 无数据
 }
 
 // Target is one indicator of the year's list at the as-of date (product.md's fields).
 type Target struct {
-	Code        string   `json:"code"`
-	Item        string   `json:"item"`
-	Title       string   `json:"title"`
-	LeadUnit    string   `json:"lead_unit"`
-	Kind        string   `json:"kind"`
-	Unit        string   `json:"unit"`
-	Measure     string   `json:"measure"` // count, share or mean_yuan: how actual is made from the sums
-	Target      *float64 `json:"target"`  // null for a monitor
-	Actual      *float64 `json:"actual"`
-	Completion  *float64 `json:"completion"` // count only: actual / target
-	Status      string   `json:"status"`
-	Lagging     bool     `json:"lagging"` // 滞后, 严重滞后 or 未达标
-	Numerator   *float64 `json:"numerator,omitempty"`
-	Denominator *int64   `json:"denominator,omitempty"`
-	AmountYuan  *float64 `json:"amount_yuan,omitempty"`
-	Parent      string   `json:"parent,omitempty"`
-	Parts       []string `json:"parts,omitempty"`
+	Code        string          `json:"code"`
+	Item        string          `json:"item"`
+	Title       string          `json:"title"`
+	LeadUnit    string          `json:"lead_unit"`
+	Kind        string          `json:"kind"`
+	Unit        string          `json:"unit"`
+	Measure     string          `json:"measure"` // count, share or mean_yuan: how actual is made from the sums
+	Target      *float64        `json:"target"`  // null for a monitor
+	Actual      *float64        `json:"actual"`
+	Completion  *float64        `json:"completion"` // count only: actual / target
+	Status      minsheng.Status `json:"status"`
+	Lagging     bool            `json:"lagging"` // 滞后, 严重滞后 or 未达标
+	Numerator   *float64        `json:"numerator,omitempty"`
+	Denominator *int64          `json:"denominator,omitempty"`
+	AmountYuan  *float64        `json:"amount_yuan,omitempty"`
+	Parent      string          `json:"parent,omitempty"`
+	Parts       []string        `json:"parts,omitempty"`
 }
 
 // Targets is the year's list at an as-of date.
@@ -53,13 +53,13 @@ type Targets struct {
 // Month is the cumulative value at a month's end (at the as-of date, or the newest record date,
 // for the month it falls in).
 type Month struct {
-	Month        string   `json:"month"` // 2024-03
-	AsOf         string   `json:"as_of"`
-	TimeProgress float64  `json:"time_progress"`
-	Plan         *float64 `json:"plan,omitempty"` // count: the even plan line, target × time progress
-	Actual       *float64 `json:"actual"`
-	Completion   *float64 `json:"completion,omitempty"`
-	Status       string   `json:"status"`
+	Month        string          `json:"month"` // 2024-03
+	AsOf         string          `json:"as_of"`
+	TimeProgress float64         `json:"time_progress"`
+	Plan         *float64        `json:"plan,omitempty"` // count: the even plan line, target × time progress
+	Actual       *float64        `json:"actual"`
+	Completion   *float64        `json:"completion,omitempty"`
+	Status       minsheng.Status `json:"status"`
 }
 
 // TownshipValue is an indicator in one township of the profile.
@@ -169,6 +169,17 @@ type ClaimsGroup struct {
 	Meets       bool     `json:"meets"`     // rate ≥ claims_target
 }
 
+// Status is how the group stands, as a standard does: 无数据 without claims, else 达标 or 未达标.
+func (g ClaimsGroup) Status() minsheng.Status {
+	switch {
+	case g.Rate == nil:
+		return minsheng.StatusNoData
+	case g.Meets:
+		return minsheng.StatusMet
+	}
+	return minsheng.StatusNotMet
+}
+
 // LeadUnitChecks sums a lead unit's checks.
 type LeadUnitChecks struct {
 	LeadUnit   string `json:"lead_unit"`
@@ -254,10 +265,7 @@ func (y *year) target(i, d int) Target {
 		Actual: v.Actual, Completion: v.Completion, Status: v.Status, Numerator: v.Numerator,
 		Denominator: v.Denominator, AmountYuan: v.AmountYuan,
 	}
-	switch v.Status {
-	case "滞后", "严重滞后", "未达标":
-		t.Lagging = true
-	}
+	t.Lagging = v.Status.Lagging()
 	return t
 }
 

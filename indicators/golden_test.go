@@ -301,7 +301,7 @@ func TestGolden(t *testing.T) {
 			plan.add(tg)
 			listAt[d][tg.Code] = tg
 			targets.add(got.AsOf, got.DataAsOf, num(got.TimeProgress), num(got.LagBandPoints), tg.Code,
-				fptr(tg.Actual), fptr(tg.Completion), tg.Status, boolean(tg.Lagging), fptr(tg.Numerator),
+				fptr(tg.Actual), fptr(tg.Completion), string(tg.Status), boolean(tg.Lagging), fptr(tg.Numerator),
 				iptr(tg.Denominator), fptr(tg.AmountYuan))
 		}
 	}
@@ -352,7 +352,7 @@ func TestGolden(t *testing.T) {
 				strings.Join(parts, "|"), strconv.Itoa(len(got.ByTownship)), strconv.Itoa(len(got.ByCategory)))
 			for _, m := range got.Monthly {
 				monthly.add(got.AsOf, code, m.Month, m.AsOf, num(m.TimeProgress), fptr(m.Plan), fptr(m.Actual),
-					fptr(m.Completion), m.Status)
+					fptr(m.Completion), string(m.Status))
 			}
 			var rows [][]string
 			for _, tw := range got.ByTownship {

@@ -180,6 +180,10 @@ func (s *Snapshot) loadValues(ctx context.Context, q *sql.DB) error {
 			&v.Denominator, &v.AmountYuan, &v.Completion, &v.Status); err != nil {
 			return err
 		}
+		if !v.Status.Known() {
+			// the macro and the Go vocabulary disagree: a page would colour it as nothing
+			return fmt.Errorf("%d %s %s: unknown status %q", yr, code, asOf.Format("2006-01-02"), v.Status)
+		}
 		y, ok := s.years[yr]
 		if !ok {
 			continue
