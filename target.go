@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -177,12 +178,12 @@ func ParsePlanWith(b []byte, reg *Registry, cat *Catalog) (*Plan, error) {
 			return nil, fail(at, "%s:未知的计算口径 measure %q(可用:%s)", "%s: unknown measure %q (known: %s)",
 				t.Code, t.Measure, strings.Join(cat.MeasureNames(), ", "))
 		}
-		if !contains(m.Kinds, t.Kind) {
+		if !slices.Contains(m.Kinds, t.Kind) {
 			return nil, fail(at, "%s:计算口径 %s 不适用于 %s 类指标(适用:%s)", "%s: measure %s does not fit a %s (it fits: %s)",
 				t.Code, t.Measure, t.Kind, strings.Join(m.Kinds, ", "))
 		}
 		for _, s := range m.Sources {
-			if !contains(t.Sources, s) {
+			if !slices.Contains(t.Sources, s) {
 				return nil, fail(at, "%s:计算口径 %s 读取数据源 %s,sources 须列出", "%s: measure %s reads source %s; list it in sources", t.Code, t.Measure, s)
 			}
 		}
@@ -292,15 +293,6 @@ func unknownSetting(p *Plan, t Target, cat *Catalog) string {
 		}
 	}
 	return ""
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // planLines finds the line of a YAML path in the year file, for messages a county's

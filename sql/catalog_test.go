@@ -9,20 +9,6 @@ import (
 	"github.com/minsheng/minsheng"
 )
 
-// withoutComments is a model's SQL without its -- comments, where the 2024 codes may appear as
-// examples.
-func withoutComments(s string) string {
-	var b strings.Builder
-	for _, line := range strings.Split(s, "\n") {
-		if i := strings.Index(line, "--"); i >= 0 {
-			line = line[:i]
-		}
-		b.WriteString(line)
-		b.WriteByte('\n')
-	}
-	return b.String()
-}
-
 func allModels(t *testing.T) []Model {
 	t.Helper()
 	models, err := Models()
@@ -48,7 +34,7 @@ func TestCatalogMatchesSQL(t *testing.T) {
 	asked := regexp.MustCompile(`(?:plan_targets_of|plan_checks_of)\(\s*'([a-z0-9_]+)'\s*\)|(?:measure|rule)\s*(?:=|in\s*\()\s*'([a-z0-9_]+)'`)
 	used := map[string][]string{}
 	for _, m := range allModels(t) {
-		for _, g := range asked.FindAllStringSubmatch(withoutComments(m.SQL), -1) {
+		for _, g := range asked.FindAllStringSubmatch(stripComments(m.SQL), -1) {
 			name := g[1] + g[2]
 			used[name] = append(used[name], m.Path)
 		}
@@ -88,7 +74,7 @@ func TestNoPlanLiteralsInSQL(t *testing.T) {
 	byCode := regexp.MustCompile(`code\s*(?:=|in\s*\()\s*'[^']`)
 	fallback := regexp.MustCompile(`coalesce\([^()]*(?:\([^()]*\))*[^()]*,\s*[0-9]+(?:\.[0-9]+)?\s*\)`)
 	for _, m := range allModels(t) {
-		text := withoutComments(m.SQL)
+		text := stripComments(m.SQL)
 		if c := code.FindString(text); c != "" {
 			t.Errorf("%s names the code %s", m.Path, c)
 		}
