@@ -81,7 +81,8 @@ FUZZTIME      ?= 60s
 FUZZTIME_TEST ?= 5s
 FUZZ_TARGETS  := ./idcard:FuzzParse ./idcard:FuzzMask \
 	./ingest:FuzzParseDate ./ingest:FuzzParseMonth ./ingest:FuzzParseMoney ./ingest:FuzzParseYear \
-	./ingest:FuzzHeaderMatch ./ingest:FuzzCSVTable ./ingest:FuzzIngestCSV ./ingest:FuzzIngestXLSX
+	./ingest:FuzzHeaderMatch ./ingest:FuzzCSVTable ./ingest:FuzzIngestCSV ./ingest:FuzzIngestXLSX \
+	./ingest:FuzzXLSTable ./ingest:FuzzODSTable
 .PHONY: fuzz
 fuzz:
 	@set -e; for t in $(FUZZ_TARGETS); do \

@@ -15,7 +15,8 @@ import (
 // Fuzz targets for the value parsers, the header matcher and the CSV reader. Their seeds are in
 // testdata/fuzz/<FuzzName>/ (cells as lead units type them; sources.md "Values"); plain `go test`
 // runs the seeds, `make test` each target for a few seconds and `make fuzz` for FUZZTIME each.
-// The whole-file targets (CSV and xlsx through New and IngestFile) are in fuzz_file_test.go.
+// The whole-file targets (CSV and xlsx through New and IngestFile) are in fuzz_file_test.go, those
+// of .xls and .ods in fuzz_office_test.go.
 
 // The range a parsed date may fall in: ymd's years, and the Excel serials up to maxSerial.
 var (
