@@ -84,10 +84,17 @@ FUZZ_TARGETS  := ./idcard:FuzzParse ./idcard:FuzzMask \
 	./ingest:FuzzHeaderMatch ./ingest:FuzzCSVTable ./ingest:FuzzIngestCSV ./ingest:FuzzIngestXLSX \
 	./ingest:FuzzXLSTable ./ingest:FuzzODSTable
 .PHONY: fuzz
+## A timed run whose last input (a whole-file ingest, ~100 ms) is still running when the time is up
+## can end "context deadline exceeded" with no failing input: Go's fuzzer stopping, not a finding.
+## Such a run passes, said so; any run that wrote a failing input, or failed otherwise, fails.
 fuzz:
-	@set -e; for t in $(FUZZ_TARGETS); do \
+	@set -eo pipefail; log=$$(mktemp); trap 'rm -f "$$log"' EXIT; for t in $(FUZZ_TARGETS); do \
 		echo "fuzz $${t#*:} ($${t%%:*}) for $(FUZZTIME)"; \
-		$(GO) test -run '^$$' -fuzz "^$${t#*:}\$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 10x $${t%%:*}; \
+		if ! $(GO) test -run '^$$' -fuzz "^$${t#*:}\$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 10x $${t%%:*} 2>&1 | tee "$$log"; then \
+			if grep -q 'context deadline exceeded' "$$log" && ! grep -q 'Failing input written' "$$log"; then \
+				echo "fuzz $${t#*:}: the time ran out mid-input (no failing input): passed"; \
+			else exit 1; fi; \
+		fi; \
 	done
 
 ## bench: a province-sized year (BENCH_SCALE=100, about 11 million rows, kept in $(BENCH_DIR)) ingested,
